@@ -1,2 +1,54 @@
 #!/usr/bin/env node
-console.log('nkd');
+import { Command, CommanderError, Option } from 'commander';
+import { commands } from './commands.js';
+import { ctx, initContext, interruptController } from './context.js';
+import { handleError } from './handle-error.js';
+import { NKD_VERSION } from '../../pkg/version.js';
+import { ExitCode, NkdError } from '../../pkg/ui/errors.js';
+
+/** Builds the nkd command tree. */
+export function buildProgram(): Command {
+  const program = new Command('nkd')
+    .description('NestOS Kubernetes Deployer: render, deploy, extend, upgrade and destroy Kubernetes clusters on NestOS')
+    .version(NKD_VERSION, '-v, --version', 'print the nkd version')
+    .option('--dir <dir>', 'cluster directory (env NKD_DIR); default depends on the command')
+    .addOption(new Option('--log-level <level>', 'console log level (env NKD_LOG_LEVEL)').choices(['error', 'warn', 'info', 'debug']))
+    .option('--json', 'machine-readable output on stdout (env NKD_JSON=1)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+  program.hook('preAction', () => {
+    initContext(program);
+  });
+  for (const register of commands) register(program);
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ outputError: () => {} });
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const stop = (signal: string) => {
+    if (interruptController().signal.aborted) process.exit(ExitCode.Interrupted);
+    ctx().ui.warn(`${signal}: stopping after the current step (press again to quit now); state is kept, re-run to resume`);
+    interruptController().abort(new NkdError(`interrupted by ${signal}`, { code: ExitCode.Interrupted }));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        return ExitCode.Ok;
+      }
+      return handleError(ctx().ui, new NkdError(err.message.replace(/^error: /, ''), {
+        code: ExitCode.Usage,
+        hint: 'run `nkd help` or `nkd <command> --help` for usage',
+      }));
+    }
+    return handleError(ctx().ui, err);
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { LOG_LEVELS, type LogLevel } from '../../pkg/ui/log.js';
+import { Ui } from '../../pkg/ui/output.js';
+import { usageError } from '../../pkg/ui/errors.js';
+
+/** What every command action gets: resolved global options, output, and the interrupt signal. */
+export interface CliContext {
+  /** Human and machine output, and the debug log. */
+  ui: Ui;
+  /** The cluster directory from --dir or NKD_DIR, if given (commands resolve their default). */
+  dir?: string;
+  /** Aborted on SIGINT/SIGTERM: long phases stop cleanly and keep their state. */
+  signal: AbortSignal;
+  /** The environment (for NKD_* layered settings). */
+  env: NodeJS.ProcessEnv;
+}
+
+const interrupt = new AbortController();
+let current: CliContext | undefined;
+
+/** The interrupt controller the entry point aborts on SIGINT/SIGTERM. */
+export function interruptController(): AbortController {
+  return interrupt;
+}
+
+/** Resolves the global options (flag > NKD_* env > default) once, before any action runs. */
+export function initContext(program: Command, env: NodeJS.ProcessEnv = process.env): CliContext {
+  const o = program.opts<{ dir?: string; logLevel?: string; json?: boolean }>();
+  const level = (o.logLevel ?? env.NKD_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) {
+    throw usageError(
+      `--log-level: invalid value "${level}"`,
+      `use one of ${LOG_LEVELS.join(', ')}`,
+    );
+  }
+  const json = o.json ?? ['1', 'true'].includes(env.NKD_JSON ?? '');
+  current = { ui: new Ui(level, json), dir: o.dir ?? env.NKD_DIR, signal: interrupt.signal, env };
+  return current;
+}
+
+/** The context of the running command (initContext must have run). */
+export function ctx(): CliContext {
+  if (!current) current = { ui: new Ui(), signal: interrupt.signal, env: process.env };
+  return current;
+}

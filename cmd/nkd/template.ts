@@ -1,0 +1,29 @@
+import { Option, type Command } from 'commander';
+import { ctx } from './context.js';
+import { usageError } from '../../pkg/ui/errors.js';
+
+function count(flag: string) {
+  return (v: string): number => {
+    if (!/^[0-9]+$/.test(v)) throw usageError(`${flag}: invalid value "${v}"`, 'use a whole number');
+    return Number(v);
+  };
+}
+
+/** `nkd template`: prints a complete, commented cluster file. */
+export function register(program: Command): void {
+  program
+    .command('template')
+    .description('print a complete, commented cluster file for a platform')
+    .addOption(new Option('--platform <platform>', 'target platform').choices(['libvirt', 'openstack', 'baremetal']).makeOptionMandatory())
+    .option('--control-planes <n>', 'number of control-plane nodes', count('--control-planes'), 1)
+    .option('--workers <n>', 'number of worker nodes', count('--workers'), 1)
+    .option('--name <name>', 'cluster name', 'demo')
+    .addHelpText('after', '\nExample:\n  nkd template --platform libvirt --control-planes 3 --workers 2 > cluster.yaml')
+    .action(async (o: { platform: 'libvirt' | 'openstack' | 'baremetal'; controlPlanes: number; workers: number; name: string }) => {
+      const { clusterTemplate } = await import('../../pkg/config/template.js');
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.name) || o.name.length > 40) {
+        throw usageError(`--name: invalid value "${o.name}"`, 'use a DNS label: lower-case letters, digits and "-", at most 40 characters');
+      }
+      ctx().ui.print(clusterTemplate(o));
+    });
+}

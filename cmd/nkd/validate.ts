@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { ctx } from './context.js';
+import { clusterFileOptions } from './cluster-flags.js';
+
+/** `nkd validate -f cluster.yaml`: every problem at once, or a one-line summary. */
+export function register(program: Command): void {
+  clusterFileOptions(
+    program
+      .command('validate')
+      .description('check a cluster file: print every problem with its field and fix, or a summary'),
+  ).action(async (o: Record<string, unknown> & { file: string }) => {
+    const { validateCommand } = await import('../../pkg/config/validate-command.js');
+    await validateCommand(ctx().ui, o.file, o, ctx().env);
+  });
+}

@@ -1,0 +1,31 @@
+import { formatIPv4, nthAddress, parseCidr } from './net.js';
+import { pauseTagFor } from './versions.js';
+import type { ClusterConfig } from './types.gen.js';
+
+/**
+ * Fills the fields the schema marks `x-filled` from other fields, after defaults are in.
+ * Runs only on a document whose shape is valid. Pure: returns nothing, mutates `c`.
+ */
+export function fillDerived(c: ClusterConfig): void {
+  const s = c.spec;
+  const name = c.metadata.name;
+  s.kubernetes.version = s.kubernetes.version.replace(/^v/, '');
+  for (const n of s.nodes) {
+    const d = n.role === 'control-plane' ? s.nodeDefaults.controlPlane : s.nodeDefaults.worker;
+    n.cpus ??= d.cpus;
+    n.memoryMiB ??= d.memoryMiB;
+    n.diskGiB ??= d.diskGiB;
+  }
+  if (s.libvirt) {
+    s.libvirt.network.name ??= `nkd-${name}`;
+    const cidr = parseCidr(s.libvirt.network.cidr);
+    if (typeof cidr !== 'string') s.libvirt.network.gateway ??= formatIPv4(nthAddress(cidr, 1));
+    s.libvirt.storagePool.name ??= `nkd-${name}`;
+    s.libvirt.storagePool.path ??= `/var/lib/libvirt/images/nkd-${name}`;
+  }
+  const firstCp = s.nodes.find((n) => n.role === 'control-plane');
+  if (s.kubernetes.controlPlaneEndpoint.host === undefined && firstCp?.ip && !s.kubernetes.controlPlaneEndpoint.vip.enabled) {
+    s.kubernetes.controlPlaneEndpoint.host = firstCp.ip;
+  }
+  s.kubernetes.pauseImage ??= `${s.kubernetes.imageRepository}/pause:${pauseTagFor(s.kubernetes.version)}`;
+}

@@ -1,0 +1,354 @@
+/**
+ * The cluster file's JSON Schema: the single source of the TypeScript types
+ * (types.gen.ts), the shape validation (ajv) and the reference in docs/config-reference.md.
+ * Regenerate the derived files with `npm run generate`.
+ *
+ * Conventions: every property has a description; a property with a `default`, or marked
+ * `x-filled` (derived from other fields by the loader, see resolve.ts), is always present in
+ * the resolved ClusterConfig. Versions are strings.
+ */
+
+const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const mac = '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$';
+const cidr = '^[0-9a-fA-F:.]+/[0-9]{1,3}$';
+const digestRef = '^[^@\\s]+@sha256:[0-9a-f]{64}$';
+
+const resources = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Virtual machine size (libvirt, OpenStack flavor matching); ignored on bare metal.',
+  properties: {
+    cpus: { type: 'integer', minimum: 1, maximum: 512, default: 2, description: 'Virtual CPUs.' },
+    memoryMiB: { type: 'integer', minimum: 1024, maximum: 4194304, default: 4096, description: 'Memory in MiB (kubeadm needs at least 1700 on control-plane nodes).' },
+    diskGiB: { type: 'integer', minimum: 10, maximum: 65536, default: 30, description: 'Root disk size in GiB.' },
+  },
+} as const;
+
+const fileRef = (what: string) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['cert', 'key'],
+    description: `A user-supplied ${what} CA: PEM files, read at render time.`,
+    properties: {
+      cert: { type: 'string', minLength: 1, description: 'Path of the CA certificate (PEM), relative to the cluster file.' },
+      key: { type: 'string', minLength: 1, description: 'Path of the CA private key (PEM), relative to the cluster file.' },
+    },
+  }) as const;
+
+/** The cluster file schema (draft 2020-12 subset understood by ajv 8). */
+export const clusterSchema = {
+  $id: 'https://nkd.nestos.openeuler.org/schemas/cluster.json',
+  title: 'ClusterConfig',
+  description: 'One Kubernetes cluster on NestOS hosts: what nkd renders, provisions and upgrades.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { type: 'string', const: 'nkd.nestos.openeuler.org/v1alpha1', description: 'Always nkd.nestos.openeuler.org/v1alpha1.' },
+    kind: { type: 'string', const: 'Cluster', description: 'Always Cluster.' },
+    metadata: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      description: 'Identity of the cluster.',
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 40, pattern: dnsLabel, description: 'Cluster name: a DNS label of at most 40 characters. Names every resource nkd creates and the cluster directory.' },
+      },
+    },
+    spec: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['platform', 'nodes', 'kubernetes', 'os'],
+      description: 'The desired cluster.',
+      properties: {
+        platform: { type: 'string', enum: ['libvirt', 'openstack', 'baremetal'], description: 'Where the hosts run; the section of the same name configures it.' },
+        libvirt: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['osImage'],
+          description: 'libvirt platform settings (platform: libvirt).',
+          properties: {
+            uri: { type: 'string', default: 'qemu:///system', description: 'libvirt connection URI.' },
+            osImage: { type: 'string', minLength: 1, description: 'Path of the NestOS qcow2 image uploaded once as the base volume.' },
+            domainType: { type: 'string', enum: ['kvm', 'qemu'], default: 'kvm', description: 'kvm for hardware virtualisation, qemu for software emulation.' },
+            network: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description: 'The network the nodes are attached to.',
+              properties: {
+                mode: { type: 'string', enum: ['nat', 'existing'], default: 'nat', description: 'nat: nkd creates a NAT network with DHCP host entries; existing: attach to a network or bridge that exists.' },
+                name: { type: 'string', 'x-filled': true, pattern: '^[A-Za-z0-9_.-]+$', description: 'Network name (default: nkd-<cluster name>).' },
+                bridge: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,15}$', description: 'Bridge device to attach to instead of a libvirt network (mode: existing).' },
+                cidr: { type: 'string', pattern: cidr, default: '192.168.132.0/24', description: 'IPv4 network of the nodes.' },
+                gateway: { type: 'string', 'x-filled': true, format: 'ipv4', description: 'Gateway and DNS server of the nodes (default: the first address of cidr).' },
+              },
+            },
+            storagePool: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description: 'Directory storage pool for the base and node volumes.',
+              properties: {
+                name: { type: 'string', 'x-filled': true, pattern: '^[A-Za-z0-9_.-]+$', description: 'Pool name (default: nkd-<cluster name>).' },
+                path: { type: 'string', 'x-filled': true, description: 'Pool directory (default: /var/lib/libvirt/images/nkd-<cluster name>).' },
+              },
+            },
+          },
+        },
+        openstack: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'OpenStack platform settings (platform: openstack). Secrets may come from NKD_OPENSTACK_PASSWORD or a clouds.yaml instead of this file.',
+          properties: {
+            cloud: { type: 'string', description: 'Entry of clouds.yaml to use for authentication (instead of authURL/credentials).' },
+            authURL: { type: 'string', format: 'uri', description: 'Keystone v3 URL, e.g. https://keystone.example.com:5000/v3.' },
+            region: { type: 'string', description: 'Region name.' },
+            username: { type: 'string', description: 'User name (password authentication).' },
+            password: { type: 'string', description: 'Password; prefer NKD_OPENSTACK_PASSWORD to keep it out of the file.' },
+            userDomain: { type: 'string', default: 'Default', description: 'Domain of the user.' },
+            project: { type: 'string', description: 'Project name.' },
+            projectDomain: { type: 'string', default: 'Default', description: 'Domain of the project.' },
+            applicationCredential: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'secret'],
+              description: 'Application credential (instead of a password).',
+              properties: {
+                id: { type: 'string', minLength: 1, description: 'Application credential ID.' },
+                secret: { type: 'string', minLength: 1, description: 'Application credential secret.' },
+              },
+            },
+            image: { type: 'string', description: 'Glance image name or ID of NestOS.' },
+            flavor: { type: 'string', description: 'Nova flavor for every node (default: the smallest flavor that fits the node size).' },
+            internalNetwork: { type: 'string', description: 'Network the nodes are attached to (created when absent).' },
+            externalNetwork: { type: 'string', description: 'External network for the router and floating IPs.' },
+            availabilityZone: { type: 'string', description: 'Nova availability zone.' },
+          },
+        },
+        baremetal: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Bare-metal settings (platform: baremetal): PXE/iPXE boot served by nkd, then SSH.',
+          properties: {
+            boot: { type: 'string', enum: ['pxe', 'ipxe'], default: 'ipxe', description: 'Boot chain: pxe (TFTP + PXELINUX) or ipxe (iPXE scripts over HTTP).' },
+            httpAddress: { type: 'string', format: 'ipv4', description: 'Address nkd serves boot configs on (reachable by the hosts).' },
+            httpPort: { type: 'integer', minimum: 1, maximum: 65535, default: 9080, description: 'HTTP port of nkd\'s config server.' },
+            tftpAddress: { type: 'string', format: 'ipv4', description: 'TFTP server address (boot: pxe).' },
+            tftpPort: { type: 'integer', minimum: 1, maximum: 65535, default: 69, description: 'TFTP port.' },
+            installDevice: { type: 'string', default: '/dev/sda', description: 'Disk nestos-installer writes NestOS to.' },
+            kernelURL: { type: 'string', description: 'URL or path of the NestOS live kernel.' },
+            initrdURL: { type: 'string', description: 'URL or path of the NestOS live initramfs.' },
+            rootfsURL: { type: 'string', description: 'URL or path of the NestOS live rootfs.' },
+          },
+        },
+        nodeDefaults: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Sizes applied to every node of a role unless the node sets its own.',
+          properties: {
+            controlPlane: { ...resources, default: {} },
+            worker: { ...resources, default: {} },
+          },
+        },
+        nodes: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 5000,
+          description: 'Every host of the cluster. The first control-plane node runs kubeadm init.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'role'],
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 63, pattern: dnsLabel, description: 'Host name: a DNS label, unique in the cluster.' },
+              role: { type: 'string', enum: ['control-plane', 'worker'], description: 'control-plane (etcd + API server) or worker.' },
+              ip: { type: 'string', format: 'ipv4', description: 'Static IPv4 address; configured on the host and reserved in DHCP.' },
+              mac: { type: 'string', pattern: mac, description: 'MAC address (bare metal: identifies the host when it boots).' },
+              cpus: { type: 'integer', 'x-filled': true, minimum: 1, maximum: 512, description: 'Overrides nodeDefaults for this node.' },
+              memoryMiB: { type: 'integer', 'x-filled': true, minimum: 1024, maximum: 4194304, description: 'Overrides nodeDefaults for this node.' },
+              diskGiB: { type: 'integer', 'x-filled': true, minimum: 10, maximum: 65536, description: 'Overrides nodeDefaults for this node.' },
+              labels: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Node labels set at registration.' },
+              taints: {
+                type: 'array',
+                default: [],
+                description: 'Node taints set at registration (control-plane nodes also get the kubeadm control-plane taint unless schedulable).',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['key', 'effect'],
+                  properties: {
+                    key: { type: 'string', minLength: 1, description: 'Taint key.' },
+                    value: { type: 'string', description: 'Taint value.' },
+                    effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'], description: 'Taint effect.' },
+                  },
+                },
+              },
+              kubeletExtraArgs: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Extra kubelet flags for this node (name without --).' },
+              installDevice: { type: 'string', description: 'Bare metal: overrides baremetal.installDevice.' },
+            },
+          },
+        },
+        kubernetes: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['version'],
+          description: 'The Kubernetes cluster kubeadm builds.',
+          properties: {
+            version: { type: 'string', pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$', description: 'Kubernetes version, e.g. "1.34.1" (a string: quote it).' },
+            controlPlaneEndpoint: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description: 'The address clients and nodes reach the API server on.',
+              properties: {
+                host: { type: 'string', 'x-filled': true, minLength: 1, description: 'IP or DNS name of the endpoint (default: the VIP when enabled, else the first control-plane node\'s IP).' },
+                port: { type: 'integer', minimum: 1, maximum: 65535, default: 6443, description: 'API server port.' },
+                vip: {
+                  type: 'object',
+                  additionalProperties: false,
+                  default: {},
+                  description: 'A virtual IP moved between control-plane nodes (needed for more than one control-plane node without an external load balancer).',
+                  properties: {
+                    enabled: { type: 'boolean', default: false, description: 'Run a VIP on the control-plane nodes; host must then be a free IP in the node network.' },
+                    provider: { type: 'string', enum: ['kube-vip', 'keepalived'], default: 'kube-vip', description: 'kube-vip (static pod) or keepalived (host service).' },
+                    interface: { type: 'string', default: 'eth0', description: 'Network interface the VIP is bound to.' },
+                    image: { type: 'string', default: 'ghcr.io/kube-vip/kube-vip:v0.8.9', description: 'kube-vip image.' },
+                  },
+                },
+              },
+            },
+            networking: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description: 'Cluster networks.',
+              properties: {
+                serviceSubnet: { type: 'string', pattern: cidr, default: '10.96.0.0/12', description: 'Service IP range.' },
+                podSubnet: { type: 'string', pattern: cidr, default: '10.244.0.0/16', description: 'Pod IP range (must match the CNI).' },
+                dnsDomain: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', default: 'cluster.local', description: 'Cluster DNS domain.' },
+              },
+            },
+            imageRepository: { type: 'string', default: 'registry.k8s.io', description: 'Registry of the control-plane images.' },
+            pauseImage: { type: 'string', 'x-filled': true, description: 'Sandbox (pause) image (default: <imageRepository>/pause with the tag the Kubernetes version expects).' },
+            cni: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description: 'The CNI plugin, applied by deploy after the API server answers.',
+              properties: {
+                manifest: { type: 'string', description: 'Path (relative to the cluster file) or https URL of the CNI manifest; none: install no CNI.' },
+              },
+            },
+            bootstrapTokenTTL: { type: 'string', pattern: '^[0-9]+(h|m|s)$', default: '24h', description: 'Lifetime of the join token; extend creates a fresh one.' },
+          },
+        },
+        containerRuntime: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'The container runtime on every node.',
+          properties: {
+            type: { type: 'string', enum: ['containerd', 'crio', 'isulad', 'docker'], default: 'containerd', description: 'containerd, crio, isulad, or docker (with cri-dockerd).' },
+            registryMirrors: {
+              type: 'array',
+              default: [],
+              description: 'Pull-through mirrors, tried in order before the registry itself.',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['registry', 'endpoints'],
+                properties: {
+                  registry: { type: 'string', minLength: 1, description: 'Registry host being mirrored, e.g. docker.io.' },
+                  endpoints: { type: 'array', minItems: 1, items: { type: 'string', format: 'uri' }, description: 'Mirror URLs.' },
+                },
+              },
+            },
+            insecureRegistries: { type: 'array', default: [], items: { type: 'string' }, description: 'Registries reached over plain HTTP or without TLS verification.' },
+          },
+        },
+        os: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['releaseImage'],
+          description: 'The NestOS hosts.',
+          properties: {
+            releaseImage: { type: 'string', minLength: 1, description: 'NestOS release image (OCI, carries kubeadm/kubelet) that first boot rebases to, by digest: registry/repo@sha256:<64 hex>.' },
+            ignitionVersion: { type: 'string', enum: ['3.2.0', '3.3.0', '3.4.0'], default: '3.2.0', description: 'Ignition spec version of the rendered configs.' },
+          },
+        },
+        access: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Login to the hosts.',
+          properties: {
+            user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,31}$', default: 'nest', description: 'Login user created on every node (in group wheel).' },
+            passwordHash: { type: 'string', pattern: '^\\$(1|5|6|y|2[aby])\\$', description: 'Password hash (crypt(3), e.g. from `openssl passwd -6`); omit for key-only login.' },
+            sshAuthorizedKeys: { type: 'array', default: [], items: { type: 'string', pattern: '^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/=]+( .*)?$' }, description: 'SSH public keys of the user.' },
+          },
+        },
+        certificates: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'The cluster PKI nkd generates.',
+          properties: {
+            keyType: { type: 'string', enum: ['rsa-2048', 'ecdsa-p256'], default: 'rsa-2048', description: 'Key algorithm of every generated key.' },
+            caValidityDays: { type: 'integer', minimum: 1, maximum: 3650, default: 3650, description: 'Validity of the CAs (kubeadm: 10 years).' },
+            leafValidityDays: { type: 'integer', minimum: 1, maximum: 825, default: 365, description: 'Validity of leaf certificates (kubeadm: 1 year).' },
+            userCAs: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description: 'CAs you supply instead of generated ones.',
+              properties: {
+                kubernetes: fileRef('cluster'),
+                etcd: fileRef('etcd'),
+                frontProxy: fileRef('front-proxy'),
+              },
+            },
+          },
+        },
+        hooks: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Your own steps.',
+          properties: {
+            preScripts: {
+              type: 'array',
+              default: [],
+              description: 'Scripts run on first boot before kubeadm, in order.',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name'],
+                properties: {
+                  name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'File name of the script on the host.' },
+                  path: { type: 'string', description: 'Path of the script, relative to the cluster file.' },
+                  content: { type: 'string', description: 'The script itself (instead of path).' },
+                  roles: { type: 'array', items: { type: 'string', enum: ['control-plane', 'worker'] }, default: ['control-plane', 'worker'], description: 'Roles that run it.' },
+                },
+              },
+            },
+            postManifests: { type: 'array', default: [], items: { type: 'string', minLength: 1 }, description: 'Manifests (path relative to the cluster file, or https URL) applied after the cluster is up.' },
+          },
+        },
+        upgradeOperator: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'The in-cluster upgrade operator.',
+          properties: {
+            enabled: { type: 'boolean', default: true, description: 'Install the operator after deploy.' },
+            image: { type: 'string', default: 'hub.oepkgs.net/nestos/nkd:0.1.0', description: 'Image of the operator and node agent.' },
+            namespace: { type: 'string', pattern: dnsLabel, default: 'nkd-system', description: 'Namespace of the operator.' },
+          },
+        },
+      },
+    },
+  },
+} as const;

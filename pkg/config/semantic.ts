@@ -1,0 +1,207 @@
+import { contains, formatIPv4, nthAddress, overlaps, parseCidr, parseIPv4, size, type Cidr } from './net.js';
+import { Problems } from './problems.js';
+import { minorOf, parseVersion, supportedKubernetesMinors } from './versions.js';
+import type { ClusterConfig } from './types.gen.js';
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * Checks what the schema cannot: uniqueness, networks, roles, versions, the endpoint and
+ * platform sections. Runs on a shape-valid document with defaults filled.
+ */
+export function checkSemantics(c: ClusterConfig): Problems {
+  const p = new Problems();
+  checkNodes(c, p);
+  const nodeNet = checkNetworks(c, p);
+  checkEndpoint(c, p, nodeNet);
+  checkVersion(c, p);
+  checkPlatform(c, p);
+  checkMisc(c, p);
+  return p;
+}
+
+function checkNodes(c: ClusterConfig, p: Problems): void {
+  const seen = { name: new Map<string, number>(), ip: new Map<string, number>(), mac: new Map<string, number>() };
+  c.spec.nodes.forEach((n, i) => {
+    for (const key of ['name', 'ip', 'mac'] as const) {
+      const raw = n[key];
+      if (raw === undefined) continue;
+      const v = key === 'mac' ? raw.toLowerCase() : raw;
+      const first = seen[key].get(v);
+      if (first !== undefined) {
+        p.error(`spec.nodes[${i}].${key}`, `duplicate ${key} "${raw}": spec.nodes[${first}] (${c.spec.nodes[first]!.name}) has it too`, `give each node its own ${key}`);
+      } else seen[key].set(v, i);
+    }
+  });
+  const cps = c.spec.nodes.filter((n) => n.role === 'control-plane');
+  if (cps.length === 0) {
+    p.error('spec.nodes', 'no control-plane node', 'set role: control-plane on at least one node (1, 3 or 5 of them)');
+  } else if (cps.length % 2 === 0) {
+    p.warn('spec.nodes', `${cps.length} control-plane nodes: etcd tolerates no more failures with ${cps.length} members than with ${cps.length - 1}`, 'use an odd number (1, 3 or 5)');
+  }
+}
+
+/** Parses and cross-checks the cluster networks; returns the node network when known. */
+function checkNetworks(c: ClusterConfig, p: Problems): Cidr | undefined {
+  const net = c.spec.kubernetes.networking;
+  const parsed = (path: string, text: string): Cidr | undefined => {
+    const r = parseCidr(text);
+    if (typeof r === 'string') {
+      p.error(path, `invalid value "${text}": ${r}`);
+      return undefined;
+    }
+    return r;
+  };
+  const svc = parsed('spec.kubernetes.networking.serviceSubnet', net.serviceSubnet);
+  const pod = parsed('spec.kubernetes.networking.podSubnet', net.podSubnet);
+  const nodeNet = c.spec.platform === 'libvirt' && c.spec.libvirt ? parsed('spec.libvirt.network.cidr', c.spec.libvirt.network.cidr) : undefined;
+  if (svc && svc.prefix < 12) p.error('spec.kubernetes.networking.serviceSubnet', `invalid value "${svc.text}": larger than a /12 (kube-apiserver allows at most 2^20 service addresses)`, 'use a /12 or smaller, e.g. 10.96.0.0/12');
+  if (svc && svc.prefix > 28) p.error('spec.kubernetes.networking.serviceSubnet', `invalid value "${svc.text}": too small for the cluster's services`, 'use a /24 or larger');
+  if (svc && pod && overlaps(svc, pod)) p.error('spec.kubernetes.networking.serviceSubnet', `invalid value "${svc.text}": overlaps spec.kubernetes.networking.podSubnet "${pod.text}"`, 'choose two disjoint networks, e.g. 10.96.0.0/12 and 10.244.0.0/16');
+  if (pod) {
+    const perNode = pod.prefix <= 24 ? 2 ** (24 - pod.prefix) : 0;
+    if (perNode < c.spec.nodes.length) {
+      p.error('spec.kubernetes.networking.podSubnet', `invalid value "${pod.text}": holds ${perNode} node /24 ranges for ${c.spec.nodes.length} nodes`, 'use a larger pod network, e.g. 10.244.0.0/16');
+    }
+  }
+  for (const [name, other] of [['serviceSubnet', svc], ['podSubnet', pod]] as const) {
+    if (nodeNet && other && overlaps(nodeNet, other)) {
+      p.error(`spec.kubernetes.networking.${name}`, `invalid value "${other.text}": overlaps the node network spec.libvirt.network.cidr "${nodeNet.text}"`, 'choose a network the nodes do not use');
+    }
+  }
+  if (nodeNet && nodeNet.prefix > 29) p.error('spec.libvirt.network.cidr', `invalid value "${nodeNet.text}": too small for a cluster`, 'use a /24, for example');
+  const gateway = c.spec.libvirt?.network.gateway;
+  if (nodeNet && gateway) {
+    const gw = parseIPv4(gateway);
+    if (gw !== undefined && !contains(nodeNet, gw)) p.error('spec.libvirt.network.gateway', `invalid value "${gateway}": outside spec.libvirt.network.cidr "${nodeNet.text}"`, `use an address in ${nodeNet.text}, e.g. ${formatIPv4(nthAddress(nodeNet, 1))}`);
+  }
+  c.spec.nodes.forEach((n, i) => {
+    if (!n.ip) return;
+    const ip = parseIPv4(n.ip);
+    if (ip === undefined) return; // the schema reported it
+    const path = `spec.nodes[${i}].ip`;
+    if (nodeNet) {
+      if (!contains(nodeNet, ip)) {
+        p.error(path, `invalid value "${n.ip}": outside the node network spec.libvirt.network.cidr "${nodeNet.text}"`, `use an address in ${nodeNet.text}`);
+      } else if (ip === nodeNet.base || ip === nthAddress(nodeNet, size(nodeNet) - 1)) {
+        p.error(path, `invalid value "${n.ip}": the network or broadcast address of ${nodeNet.text}`, 'use a host address');
+      } else if (gateway && ip === parseIPv4(gateway)) {
+        p.error(path, `invalid value "${n.ip}": the gateway's address`, 'use another host address');
+      }
+    }
+    for (const [name, other] of [['serviceSubnet', svc], ['podSubnet', pod]] as const) {
+      if (other && contains(other, ip)) p.error(path, `invalid value "${n.ip}": inside spec.kubernetes.networking.${name} "${other.text}"`, 'node addresses must be outside the service and pod networks');
+    }
+  });
+  return nodeNet;
+}
+
+function checkEndpoint(c: ClusterConfig, p: Problems, nodeNet: Cidr | undefined): void {
+  const ep = c.spec.kubernetes.controlPlaneEndpoint;
+  const path = 'spec.kubernetes.controlPlaneEndpoint.host';
+  const cps = c.spec.nodes.filter((n) => n.role === 'control-plane');
+  if (ep.host === undefined) {
+    if (ep.vip.enabled) p.error(path, 'required when vip.enabled is true', 'set host to a free address in the node network for the VIP');
+    else p.error(path, 'required when the first control-plane node has no ip', 'set host to a load balancer or DNS name, or give the first control-plane node an ip');
+    return;
+  }
+  const host = ep.host;
+  if (/^[a-z]+:\/\//i.test(host) || host.includes('/')) {
+    p.error(path, `invalid value "${host}": a host name or IP, not a URL`, 'write only the host; the port goes to controlPlaneEndpoint.port');
+    return;
+  }
+  if (host.includes(':')) {
+    p.error(path, `invalid value "${host}": no certificate could cover it (a port or an IPv6 address)`, 'write the host alone and put the port in controlPlaneEndpoint.port');
+    return;
+  }
+  const looksIp = /^[0-9.]+$/.test(host);
+  const ip = looksIp ? parseIPv4(host) : undefined;
+  if (looksIp && ip === undefined) {
+    p.error(path, `invalid value "${host}": not an IPv4 address, so no certificate could cover it`, 'write a valid IPv4 address or a DNS name');
+    return;
+  }
+  if (!looksIp && !DNS_NAME.test(host)) {
+    p.error(path, `invalid value "${host}": not a valid DNS name, so no certificate could cover it`, 'use lower-case letters, digits, "-" and "." (no wildcards, no underscores)');
+    return;
+  }
+  if (ep.vip.enabled) {
+    if (ip === undefined) {
+      p.error(path, `invalid value "${host}": a VIP must be an IPv4 address`, 'set host to a free address in the node network');
+    } else {
+      const owner = c.spec.nodes.find((n) => n.ip === host);
+      if (owner) p.error(path, `invalid value "${host}": node ${owner.name} already has this address`, 'the VIP needs an address no node has');
+      if (nodeNet && !contains(nodeNet, ip)) p.error(path, `invalid value "${host}": the VIP is outside the node network "${nodeNet.text}"`, `use a free address in ${nodeNet.text}`);
+    }
+  } else if (cps.length > 1 && cps[0]?.ip === host) {
+    p.warn(path, `the endpoint is the first control-plane node (${cps[0].name}): when it is down, the API is unreachable although ${cps.length - 1} more control-plane nodes run`, 'enable controlPlaneEndpoint.vip or set host to a load balancer');
+  }
+}
+
+function checkVersion(c: ClusterConfig, p: Problems): void {
+  const v = c.spec.kubernetes.version;
+  const parsed = parseVersion(v);
+  if (!parsed) return; // the schema reported it
+  const supported = supportedKubernetesMinors();
+  if (!supported.includes(minorOf(v))) {
+    p.error('spec.kubernetes.version', `unsupported Kubernetes version "${v}"`, `use a version of ${supported.join(', ')}`);
+  }
+  const img = c.spec.os.releaseImage;
+  if (!/@sha256:[0-9a-f]{64}$/.test(img)) {
+    p.warn('spec.os.releaseImage', `"${img}" is not pinned by digest: a tag can move, and nodes could boot different images`, 'write it as registry/repo@sha256:<digest> (skopeo inspect shows the digest)');
+  } else if (/@sha256:0{64}$/.test(img)) {
+    p.warn('spec.os.releaseImage', 'the digest is all zeros: a placeholder', 'replace it with your release image\'s digest');
+  }
+}
+
+function checkPlatform(c: ClusterConfig, p: Problems): void {
+  const s = c.spec;
+  for (const other of ['libvirt', 'openstack', 'baremetal'] as const) {
+    if (other !== s.platform && s[other] !== undefined) p.warn(`spec.${other}`, `ignored: platform is ${s.platform}`, `remove spec.${other} or set platform: ${other}`);
+  }
+  if (s[s.platform] === undefined) {
+    p.error(`spec.${s.platform}`, `required field is missing: platform is ${s.platform}`, `add a spec.${s.platform} section (nkd template --platform ${s.platform} writes one)`);
+    return;
+  }
+  if (s.platform === 'libvirt' && s.libvirt) {
+    const n = s.libvirt.network;
+    if (n.mode === 'existing' && n.bridge === undefined && c.spec.libvirt?.network.name === `nkd-${c.metadata.name}`) {
+      p.warn('spec.libvirt.network.name', 'mode is existing but no network name or bridge is given; nkd will look for a network called ' + n.name, 'set network.name or network.bridge');
+    }
+  }
+  if (s.platform === 'openstack' && s.openstack) {
+    const o = s.openstack;
+    if (!o.cloud && !o.authURL) p.error('spec.openstack.authURL', 'required field is missing: neither cloud nor authURL is set', 'set cloud (an entry of clouds.yaml) or authURL with credentials');
+    if (o.authURL && !o.applicationCredential && !(o.username && o.project)) {
+      p.error('spec.openstack.username', 'password authentication needs username and project', 'set username and project (password in NKD_OPENSTACK_PASSWORD), or applicationCredential');
+    }
+    if (!o.image) p.error('spec.openstack.image', 'required field is missing', 'set the Glance image name or ID of NestOS');
+    if (o.password) p.warn('spec.openstack.password', 'a password in the cluster file ends up in git and backups', 'use NKD_OPENSTACK_PASSWORD or a clouds.yaml entry instead');
+  }
+  if (s.platform === 'baremetal' && s.baremetal) {
+    if (!s.baremetal.httpAddress) p.error('spec.baremetal.httpAddress', 'required field is missing', 'set the address of this machine that the hosts reach to fetch their boot configs');
+    if (s.baremetal.boot === 'pxe' && !s.baremetal.tftpAddress) p.error('spec.baremetal.tftpAddress', 'required field is missing: boot is pxe', 'set the TFTP server address, or use boot: ipxe');
+    s.nodes.forEach((n, i) => {
+      if (!n.mac) p.error(`spec.nodes[${i}].mac`, 'required field is missing on bare metal: the MAC identifies the host when it boots', 'set the MAC address of the host\'s boot interface');
+    });
+  }
+}
+
+function checkMisc(c: ClusterConfig, p: Problems): void {
+  const s = c.spec;
+  s.hooks.preScripts.forEach((h, i) => {
+    if ((h.path === undefined) === (h.content === undefined)) {
+      p.error(`spec.hooks.preScripts[${i}]`, 'needs exactly one of path and content', 'set path to a script file, or content to the script itself');
+    }
+  });
+  if (!s.kubernetes.cni.manifest) {
+    p.warn('spec.kubernetes.cni.manifest', 'no CNI manifest: nodes stay NotReady until you apply a network plugin', 'set it to the path or URL of a CNI manifest (flannel, calico, ...)');
+  }
+  if (s.access.sshAuthorizedKeys.length === 0 && !s.access.passwordHash) {
+    p.warn('spec.access', 'neither sshAuthorizedKeys nor passwordHash: nobody can log in to the hosts', 'add your SSH public key to spec.access.sshAuthorizedKeys');
+  }
+  s.containerRuntime.registryMirrors.forEach((m, i) => {
+    m.endpoints.forEach((e, j) => {
+      if (!/^https?:\/\//.test(e)) p.error(`spec.containerRuntime.registryMirrors[${i}].endpoints[${j}]`, `invalid value "${e}": must be an http:// or https:// URL`);
+    });
+  });
+}

@@ -1,0 +1,133 @@
+import { defaultKubernetesVersion } from './versions.js';
+import { formatIPv4, nthAddress, parseCidr, type Cidr } from './net.js';
+import { usageError } from '../ui/errors.js';
+
+/** The platforms `nkd template` writes a cluster file for. */
+export type Platform = 'libvirt' | 'openstack' | 'baremetal';
+
+/** Options of `nkd template`. */
+export interface TemplateOptions {
+  platform: Platform;
+  controlPlanes: number;
+  workers: number;
+  name?: string;
+}
+
+/** Each platform's default node network; node addresses are filled in from it. */
+const DEFAULT_NETWORK: Record<Platform, string> = {
+  libvirt: '192.168.132.0/24',
+  openstack: '10.20.0.0/24',
+  baremetal: '10.30.0.0/24',
+};
+
+const FIRST_HOST = 11;
+
+/**
+ * A complete, commented cluster file that `nkd validate` accepts: N control-plane and M worker
+ * nodes with addresses from the platform's default network, and a VIP when N > 1.
+ */
+export function clusterTemplate(o: TemplateOptions): string {
+  if (!Number.isInteger(o.controlPlanes) || o.controlPlanes < 1) throw usageError(`--control-planes: invalid value "${o.controlPlanes}"`, 'use a whole number of at least 1 (1, 3 or 5)');
+  if (!Number.isInteger(o.workers) || o.workers < 0) throw usageError(`--workers: invalid value "${o.workers}"`, 'use a whole number of at least 0');
+  const net = parseCidr(DEFAULT_NETWORK[o.platform]) as Cidr;
+  const capacity = 254 - FIRST_HOST;
+  if (o.controlPlanes + o.workers > capacity) {
+    throw usageError(`--workers: ${o.controlPlanes + o.workers} nodes do not fit the default network ${net.text} (at most ${capacity})`, 'write the template with fewer nodes and add the others with your own addresses');
+  }
+  const name = o.name ?? 'demo';
+  const ha = o.controlPlanes > 1;
+  const ip = (i: number) => formatIPv4(nthAddress(net, FIRST_HOST + i));
+  const mac = (i: number) => `52:54:00:00:${(Math.floor(i / 256) % 256).toString(16).padStart(2, '0')}:${(i % 256).toString(16).padStart(2, '0')}`;
+  const nodes: string[] = [];
+  for (let i = 0; i < o.controlPlanes + o.workers; i++) {
+    const cp = i < o.controlPlanes;
+    const nodeName = cp ? `master-${i + 1}` : `worker-${i - o.controlPlanes + 1}`;
+    nodes.push(`    - name: ${nodeName}`, `      role: ${cp ? 'control-plane' : 'worker'}`, `      ip: ${ip(i)}`);
+    if (o.platform !== 'openstack') nodes.push(`      mac: "${mac(i + 1)}"${o.platform === 'baremetal' ? '   # the boot interface of this host' : ''}`);
+  }
+  const section = {
+    libvirt: [
+      '  libvirt:',
+      '    uri: qemu:///system',
+      '    osImage: /var/lib/nkd/images/nestos.qcow2   # the NestOS qcow2; uploaded once as the base volume',
+      '    domainType: kvm                  # qemu: software emulation where KVM is unavailable',
+      '    network:',
+      '      mode: nat                      # nkd creates this network with DHCP reservations',
+      `      cidr: ${net.text}`,
+      '    # storagePool: { name: nkd-demo, path: /var/lib/libvirt/images/nkd-demo }',
+    ],
+    openstack: [
+      '  openstack:',
+      '    cloud: openstack                 # entry of clouds.yaml; or authURL + username/project',
+      '    # authURL: https://keystone.example.com:5000/v3',
+      '    # username: admin                # password from NKD_OPENSTACK_PASSWORD, never this file',
+      '    # project: k8s',
+      '    image: nestos                    # Glance image of NestOS',
+      '    internalNetwork: nkd-' + name,
+      '    externalNetwork: public',
+    ],
+    baremetal: [
+      '  baremetal:',
+      '    boot: ipxe                       # ipxe: iPXE scripts over HTTP; pxe: TFTP',
+      `    httpAddress: ${formatIPv4(nthAddress(net, 2))}           # this machine, as the hosts see it`,
+      '    httpPort: 9080',
+      '    installDevice: /dev/sda',
+    ],
+  }[o.platform];
+  return [
+    `# nkd cluster file (${o.platform}, ${o.controlPlanes} control-plane + ${o.workers} worker nodes).`,
+    '# Check it with `nkd validate -f <file>`; every field: docs/config-reference.md.',
+    'apiVersion: nkd.nestos.openeuler.org/v1alpha1',
+    'kind: Cluster',
+    'metadata:',
+    `  name: ${name}                         # names every resource nkd creates`,
+    'spec:',
+    `  platform: ${o.platform}`,
+    ...section,
+    '  nodeDefaults:                      # per node: cpus, memoryMiB, diskGiB override these',
+    '    controlPlane: { cpus: 2, memoryMiB: 4096, diskGiB: 30 }',
+    '    worker: { cpus: 2, memoryMiB: 4096, diskGiB: 30 }',
+    '  nodes:                             # the first control-plane node runs kubeadm init',
+    ...nodes,
+    '  kubernetes:',
+    `    version: "${defaultKubernetesVersion()}"                # a string: quote it`,
+    '    controlPlaneEndpoint:',
+    ...(ha
+      ? [
+          `      host: ${formatIPv4(nthAddress(net, 10))}              # the VIP, a free address in the node network`,
+          '      port: 6443',
+          '      vip: { enabled: true, provider: kube-vip, interface: eth0 }',
+        ]
+      : ['      port: 6443                     # host defaults to the first control-plane node\'s ip']),
+    '    networking:',
+    '      serviceSubnet: 10.96.0.0/12',
+    '      podSubnet: 10.244.0.0/16         # must match the CNI',
+    '      dnsDomain: cluster.local',
+    '    imageRepository: registry.k8s.io',
+    '    cni:',
+    '      manifest: https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml',
+    '  containerRuntime:',
+    '    type: containerd                 # containerd, crio, isulad or docker',
+    '    registryMirrors: []              # e.g. [{ registry: docker.io, endpoints: [https://mirror.example.com] }]',
+    '  os:',
+    '    # The NestOS release image carrying kubeadm and the kubelet, pinned by digest.',
+    '    # Replace the placeholder digest with your image\'s (skopeo inspect shows it).',
+    `    releaseImage: hub.oepkgs.net/nestos/nestos-k8s@sha256:${'0'.repeat(64)}`,
+    '    ignitionVersion: "3.2.0"',
+    '  access:',
+    '    user: nest',
+    '    sshAuthorizedKeys:',
+    '      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlaceholderReplaceWithYourOwnPublicKey0000 you@example.com',
+    '    # passwordHash: "$6$..."          # from `openssl passwd -6`; omit for key-only login',
+    '  certificates:',
+    '    keyType: rsa-2048                # or ecdsa-p256',
+    '    caValidityDays: 3650',
+    '    leafValidityDays: 365',
+    '  hooks:',
+    '    preScripts: []                   # [{ name: setup.sh, path: ./setup.sh }] run before kubeadm',
+    '    postManifests: []                # applied once the cluster is up',
+    '  upgradeOperator:',
+    '    enabled: true',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,566 @@
+/* Generated from pkg/config/schema.ts by `npm run generate`. Do not edit. */
+
+/**
+ * One Kubernetes cluster on NestOS hosts: what nkd renders, provisions and upgrades.
+ */
+export interface ClusterConfig {
+  /**
+   * Always nkd.nestos.openeuler.org/v1alpha1.
+   */
+  apiVersion: 'nkd.nestos.openeuler.org/v1alpha1';
+  /**
+   * Always Cluster.
+   */
+  kind: 'Cluster';
+  metadata: ClusterMetadata;
+  spec: ClusterSpec;
+}
+/**
+ * Identity of the cluster.
+ */
+export interface ClusterMetadata {
+  /**
+   * Cluster name: a DNS label of at most 40 characters. Names every resource nkd creates and the cluster directory.
+   */
+  name: string;
+}
+/**
+ * The desired cluster.
+ */
+export interface ClusterSpec {
+  /**
+   * Where the hosts run; the section of the same name configures it.
+   */
+  platform: 'libvirt' | 'openstack' | 'baremetal';
+  libvirt?: LibvirtPlatform;
+  openstack?: OpenStackPlatform;
+  baremetal?: BareMetalPlatform;
+  nodeDefaults: NodeDefaults;
+  /**
+   * Every host of the cluster. The first control-plane node runs kubeadm init.
+   *
+   * @minItems 1
+   * @maxItems 5000
+   */
+  nodes: ClusterNode[];
+  kubernetes: KubernetesSpec;
+  containerRuntime: ContainerRuntimeSpec;
+  os: OsSpec;
+  access: AccessSpec;
+  certificates: CertificatesSpec;
+  hooks: HooksSpec;
+  upgradeOperator: UpgradeOperatorSpec;
+}
+/**
+ * libvirt platform settings (platform: libvirt).
+ */
+export interface LibvirtPlatform {
+  /**
+   * libvirt connection URI.
+   */
+  uri: string;
+  /**
+   * Path of the NestOS qcow2 image uploaded once as the base volume.
+   */
+  osImage: string;
+  /**
+   * kvm for hardware virtualisation, qemu for software emulation.
+   */
+  domainType: 'kvm' | 'qemu';
+  network: LibvirtNetwork;
+  storagePool: LibvirtStoragePool;
+}
+/**
+ * The network the nodes are attached to.
+ */
+export interface LibvirtNetwork {
+  /**
+   * nat: nkd creates a NAT network with DHCP host entries; existing: attach to a network or bridge that exists.
+   */
+  mode: 'nat' | 'existing';
+  /**
+   * Network name (default: nkd-<cluster name>).
+   */
+  name: string;
+  /**
+   * Bridge device to attach to instead of a libvirt network (mode: existing).
+   */
+  bridge?: string;
+  /**
+   * IPv4 network of the nodes.
+   */
+  cidr: string;
+  /**
+   * Gateway and DNS server of the nodes (default: the first address of cidr).
+   */
+  gateway: string;
+}
+/**
+ * Directory storage pool for the base and node volumes.
+ */
+export interface LibvirtStoragePool {
+  /**
+   * Pool name (default: nkd-<cluster name>).
+   */
+  name: string;
+  /**
+   * Pool directory (default: /var/lib/libvirt/images/nkd-<cluster name>).
+   */
+  path: string;
+}
+/**
+ * OpenStack platform settings (platform: openstack). Secrets may come from NKD_OPENSTACK_PASSWORD or a clouds.yaml instead of this file.
+ */
+export interface OpenStackPlatform {
+  /**
+   * Entry of clouds.yaml to use for authentication (instead of authURL/credentials).
+   */
+  cloud?: string;
+  /**
+   * Keystone v3 URL, e.g. https://keystone.example.com:5000/v3.
+   */
+  authURL?: string;
+  /**
+   * Region name.
+   */
+  region?: string;
+  /**
+   * User name (password authentication).
+   */
+  username?: string;
+  /**
+   * Password; prefer NKD_OPENSTACK_PASSWORD to keep it out of the file.
+   */
+  password?: string;
+  /**
+   * Domain of the user.
+   */
+  userDomain: string;
+  /**
+   * Project name.
+   */
+  project?: string;
+  /**
+   * Domain of the project.
+   */
+  projectDomain: string;
+  /**
+   * Application credential (instead of a password).
+   */
+  applicationCredential?: {
+    /**
+     * Application credential ID.
+     */
+    id: string;
+    /**
+     * Application credential secret.
+     */
+    secret: string;
+  };
+  /**
+   * Glance image name or ID of NestOS.
+   */
+  image?: string;
+  /**
+   * Nova flavor for every node (default: the smallest flavor that fits the node size).
+   */
+  flavor?: string;
+  /**
+   * Network the nodes are attached to (created when absent).
+   */
+  internalNetwork?: string;
+  /**
+   * External network for the router and floating IPs.
+   */
+  externalNetwork?: string;
+  /**
+   * Nova availability zone.
+   */
+  availabilityZone?: string;
+}
+/**
+ * Bare-metal settings (platform: baremetal): PXE/iPXE boot served by nkd, then SSH.
+ */
+export interface BareMetalPlatform {
+  /**
+   * Boot chain: pxe (TFTP + PXELINUX) or ipxe (iPXE scripts over HTTP).
+   */
+  boot: 'pxe' | 'ipxe';
+  /**
+   * Address nkd serves boot configs on (reachable by the hosts).
+   */
+  httpAddress?: string;
+  /**
+   * HTTP port of nkd's config server.
+   */
+  httpPort: number;
+  /**
+   * TFTP server address (boot: pxe).
+   */
+  tftpAddress?: string;
+  /**
+   * TFTP port.
+   */
+  tftpPort: number;
+  /**
+   * Disk nestos-installer writes NestOS to.
+   */
+  installDevice: string;
+  /**
+   * URL or path of the NestOS live kernel.
+   */
+  kernelURL?: string;
+  /**
+   * URL or path of the NestOS live initramfs.
+   */
+  initrdURL?: string;
+  /**
+   * URL or path of the NestOS live rootfs.
+   */
+  rootfsURL?: string;
+}
+/**
+ * Sizes applied to every node of a role unless the node sets its own.
+ */
+export interface NodeDefaults {
+  controlPlane: NodeResources;
+  /**
+   * Virtual machine size (libvirt, OpenStack flavor matching); ignored on bare metal.
+   */
+  worker: NodeResources;
+}
+/**
+ * Virtual machine size (libvirt, OpenStack flavor matching); ignored on bare metal.
+ */
+export interface NodeResources {
+  /**
+   * Virtual CPUs.
+   */
+  cpus: number;
+  /**
+   * Memory in MiB (kubeadm needs at least 1700 on control-plane nodes).
+   */
+  memoryMiB: number;
+  /**
+   * Root disk size in GiB.
+   */
+  diskGiB: number;
+}
+export interface ClusterNode {
+  /**
+   * Host name: a DNS label, unique in the cluster.
+   */
+  name: string;
+  /**
+   * control-plane (etcd + API server) or worker.
+   */
+  role: 'control-plane' | 'worker';
+  /**
+   * Static IPv4 address; configured on the host and reserved in DHCP.
+   */
+  ip?: string;
+  /**
+   * MAC address (bare metal: identifies the host when it boots).
+   */
+  mac?: string;
+  /**
+   * Overrides nodeDefaults for this node.
+   */
+  cpus: number;
+  /**
+   * Overrides nodeDefaults for this node.
+   */
+  memoryMiB: number;
+  /**
+   * Overrides nodeDefaults for this node.
+   */
+  diskGiB: number;
+  /**
+   * Node labels set at registration.
+   */
+  labels: {
+    [k: string]: string;
+  };
+  /**
+   * Node taints set at registration (control-plane nodes also get the kubeadm control-plane taint unless schedulable).
+   */
+  taints: Taint[];
+  /**
+   * Extra kubelet flags for this node (name without --).
+   */
+  kubeletExtraArgs: {
+    [k: string]: string;
+  };
+  /**
+   * Bare metal: overrides baremetal.installDevice.
+   */
+  installDevice?: string;
+}
+export interface Taint {
+  /**
+   * Taint key.
+   */
+  key: string;
+  /**
+   * Taint value.
+   */
+  value?: string;
+  /**
+   * Taint effect.
+   */
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+/**
+ * The Kubernetes cluster kubeadm builds.
+ */
+export interface KubernetesSpec {
+  /**
+   * Kubernetes version, e.g. "1.34.1" (a string: quote it).
+   */
+  version: string;
+  controlPlaneEndpoint: ControlPlaneEndpoint;
+  networking: ClusterNetworking;
+  /**
+   * Registry of the control-plane images.
+   */
+  imageRepository: string;
+  /**
+   * Sandbox (pause) image (default: <imageRepository>/pause with the tag the Kubernetes version expects).
+   */
+  pauseImage: string;
+  cni: CniSpec;
+  /**
+   * Lifetime of the join token; extend creates a fresh one.
+   */
+  bootstrapTokenTTL: string;
+}
+/**
+ * The address clients and nodes reach the API server on.
+ */
+export interface ControlPlaneEndpoint {
+  /**
+   * IP or DNS name of the endpoint (default: the VIP when enabled, else the first control-plane node's IP).
+   */
+  host: string;
+  /**
+   * API server port.
+   */
+  port: number;
+  vip: VipSpec;
+}
+/**
+ * A virtual IP moved between control-plane nodes (needed for more than one control-plane node without an external load balancer).
+ */
+export interface VipSpec {
+  /**
+   * Run a VIP on the control-plane nodes; host must then be a free IP in the node network.
+   */
+  enabled: boolean;
+  /**
+   * kube-vip (static pod) or keepalived (host service).
+   */
+  provider: 'kube-vip' | 'keepalived';
+  /**
+   * Network interface the VIP is bound to.
+   */
+  interface: string;
+  /**
+   * kube-vip image.
+   */
+  image: string;
+}
+/**
+ * Cluster networks.
+ */
+export interface ClusterNetworking {
+  /**
+   * Service IP range.
+   */
+  serviceSubnet: string;
+  /**
+   * Pod IP range (must match the CNI).
+   */
+  podSubnet: string;
+  /**
+   * Cluster DNS domain.
+   */
+  dnsDomain: string;
+}
+/**
+ * The CNI plugin, applied by deploy after the API server answers.
+ */
+export interface CniSpec {
+  /**
+   * Path (relative to the cluster file) or https URL of the CNI manifest; none: install no CNI.
+   */
+  manifest?: string;
+}
+/**
+ * The container runtime on every node.
+ */
+export interface ContainerRuntimeSpec {
+  /**
+   * containerd, crio, isulad, or docker (with cri-dockerd).
+   */
+  type: 'containerd' | 'crio' | 'isulad' | 'docker';
+  /**
+   * Pull-through mirrors, tried in order before the registry itself.
+   */
+  registryMirrors: RegistryMirror[];
+  /**
+   * Registries reached over plain HTTP or without TLS verification.
+   */
+  insecureRegistries: string[];
+}
+export interface RegistryMirror {
+  /**
+   * Registry host being mirrored, e.g. docker.io.
+   */
+  registry: string;
+  /**
+   * Mirror URLs.
+   *
+   * @minItems 1
+   */
+  endpoints: string[];
+}
+/**
+ * The NestOS hosts.
+ */
+export interface OsSpec {
+  /**
+   * NestOS release image (OCI, carries kubeadm/kubelet) that first boot rebases to, by digest: registry/repo@sha256:<64 hex>.
+   */
+  releaseImage: string;
+  /**
+   * Ignition spec version of the rendered configs.
+   */
+  ignitionVersion: '3.2.0' | '3.3.0' | '3.4.0';
+}
+/**
+ * Login to the hosts.
+ */
+export interface AccessSpec {
+  /**
+   * Login user created on every node (in group wheel).
+   */
+  user: string;
+  /**
+   * Password hash (crypt(3), e.g. from `openssl passwd -6`); omit for key-only login.
+   */
+  passwordHash?: string;
+  /**
+   * SSH public keys of the user.
+   */
+  sshAuthorizedKeys: string[];
+}
+/**
+ * The cluster PKI nkd generates.
+ */
+export interface CertificatesSpec {
+  /**
+   * Key algorithm of every generated key.
+   */
+  keyType: 'rsa-2048' | 'ecdsa-p256';
+  /**
+   * Validity of the CAs (kubeadm: 10 years).
+   */
+  caValidityDays: number;
+  /**
+   * Validity of leaf certificates (kubeadm: 1 year).
+   */
+  leafValidityDays: number;
+  userCAs: UserCAs;
+}
+/**
+ * CAs you supply instead of generated ones.
+ */
+export interface UserCAs {
+  /**
+   * A user-supplied cluster CA: PEM files, read at render time.
+   */
+  kubernetes?: {
+    /**
+     * Path of the CA certificate (PEM), relative to the cluster file.
+     */
+    cert: string;
+    /**
+     * Path of the CA private key (PEM), relative to the cluster file.
+     */
+    key: string;
+  };
+  /**
+   * A user-supplied etcd CA: PEM files, read at render time.
+   */
+  etcd?: {
+    /**
+     * Path of the CA certificate (PEM), relative to the cluster file.
+     */
+    cert: string;
+    /**
+     * Path of the CA private key (PEM), relative to the cluster file.
+     */
+    key: string;
+  };
+  /**
+   * A user-supplied front-proxy CA: PEM files, read at render time.
+   */
+  frontProxy?: {
+    /**
+     * Path of the CA certificate (PEM), relative to the cluster file.
+     */
+    cert: string;
+    /**
+     * Path of the CA private key (PEM), relative to the cluster file.
+     */
+    key: string;
+  };
+}
+/**
+ * Your own steps.
+ */
+export interface HooksSpec {
+  /**
+   * Scripts run on first boot before kubeadm, in order.
+   */
+  preScripts: PreScript[];
+  /**
+   * Manifests (path relative to the cluster file, or https URL) applied after the cluster is up.
+   */
+  postManifests: string[];
+}
+export interface PreScript {
+  /**
+   * File name of the script on the host.
+   */
+  name: string;
+  /**
+   * Path of the script, relative to the cluster file.
+   */
+  path?: string;
+  /**
+   * The script itself (instead of path).
+   */
+  content?: string;
+  /**
+   * Roles that run it.
+   */
+  roles: ('control-plane' | 'worker')[];
+}
+/**
+ * The in-cluster upgrade operator.
+ */
+export interface UpgradeOperatorSpec {
+  /**
+   * Install the operator after deploy.
+   */
+  enabled: boolean;
+  /**
+   * Image of the operator and node agent.
+   */
+  image: string;
+  /**
+   * Namespace of the operator.
+   */
+  namespace: string;
+}

@@ -1,0 +1,92 @@
+import { DebugLog, LOG_LEVELS, type LogLevel } from './log.js';
+
+/** Where human output goes; replaceable in tests. */
+export interface Sink {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processSink: Sink = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/**
+ * Console output for humans (stderr, short lines with a glyph), machine output (stdout, JSON
+ * with --json), and the debug log. pkg/ code reports through this, never through console.
+ */
+export class Ui {
+  readonly log = new DebugLog();
+
+  constructor(
+    readonly level: LogLevel = 'info',
+    readonly json = false,
+    private readonly sink: Sink = processSink,
+  ) {}
+
+  private enabled(level: LogLevel): boolean {
+    return LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(this.level);
+  }
+
+  private line(level: LogLevel, glyph: string, msg: string): void {
+    this.log.write(level, msg);
+    if (this.enabled(level)) this.sink.err(`${glyph} ${msg}\n`);
+  }
+
+  /** Progress: something started or is going on. */
+  info(msg: string): void {
+    this.line('info', '•', msg);
+  }
+  /** Something finished well. */
+  ok(msg: string): void {
+    this.line('info', '✓', msg);
+  }
+  /** Something the user should look at, not fatal. */
+  warn(msg: string): void {
+    this.line('warn', '!', msg);
+  }
+  /** A failure line (the error handler prints errors through this). */
+  error(msg: string): void {
+    this.line('error', '✗', msg);
+  }
+  /** Detail for the debug log and --log-level debug. */
+  debug(msg: string): void {
+    this.line('debug', ' ', msg);
+  }
+
+  /** Primary output of a command (a rendered file, a table) to stdout. */
+  print(text: string): void {
+    this.sink.out(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** The --json result of a command to stdout. */
+  result(value: unknown): void {
+    this.sink.out(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /**
+   * Runs a named phase, printing its start, its outcome and its duration.
+   * `bound` says what it waits for and for how long, when it waits.
+   */
+  async phase<T>(name: string, fn: () => Promise<T>, bound?: string): Promise<T> {
+    const t0 = performance.now();
+    this.info(bound ? `${name} (${bound})` : name);
+    try {
+      const r = await fn();
+      this.ok(`${name} (${formatDuration(performance.now() - t0)})`);
+      return r;
+    } catch (e) {
+      this.log.write('error', `${name} failed after ${formatDuration(performance.now() - t0)}`);
+      throw e;
+    }
+  }
+}
+
+/** "850 ms", "12.3 s", "4m05s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${m}m${String(s).padStart(2, '0')}s`;
+}
