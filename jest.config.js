@@ -25,6 +25,9 @@ export default {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testTimeout: 300000,
+      // Shared real Kubernetes control plane, started on first use (test/harness, docs/testing.md).
+      globalSetup: '<rootDir>/test/harness/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
     },
     {
       ...common,

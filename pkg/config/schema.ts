@@ -11,7 +11,6 @@
 const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const mac = '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$';
 const cidr = '^[0-9a-fA-F:.]+/[0-9]{1,3}$';
-const digestRef = '^[^@\\s]+@sha256:[0-9a-f]{64}$';
 
 const resources = {
   type: 'object',
