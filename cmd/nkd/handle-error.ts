@@ -21,6 +21,18 @@ function forensic(err: unknown): string {
 export function handleError(ui: Ui, err: unknown): number {
   if (!ui.log.path) ui.log.attach(join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'nkd', 'nkd.log'));
   ui.log.write('debug', forensic(err));
+  if (ui.json) {
+    const e = err instanceof NkdError ? err : undefined;
+    ui.result({
+      error: {
+        message: e ? e.message : `internal error: ${err instanceof Error ? err.message : String(err)}`,
+        details: e?.details ?? [],
+        hint: e?.hint,
+        exitCode: e?.code ?? ExitCode.Failure,
+        log: ui.log.path,
+      },
+    });
+  }
   if (err instanceof NkdError) {
     ui.error(err.message);
     for (const d of err.details) ui.error(`  ${d}`);
