@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { LOG_LEVELS, type LogLevel } from '../../pkg/ui/log.js';
 import { Ui } from '../../pkg/ui/output.js';
@@ -36,6 +37,14 @@ export function initContext(program: Command, env: NodeJS.ProcessEnv = process.e
   const json = o.json ?? ['1', 'true'].includes(env.NKD_JSON ?? '');
   current = { ui: new Ui(level, json), dir: o.dir ?? env.NKD_DIR, signal: interrupt.signal, env };
   return current;
+}
+
+/**
+ * Points the debug log at the cluster directory (`<dir>/.nkd/nkd.log`, 0600): commands that
+ * work on a cluster directory call this as soon as they know it.
+ */
+export function useClusterDir(dir: string): void {
+  ctx().ui.log.attach(join(dir, '.nkd', 'nkd.log'));
 }
 
 /** The context of the running command (initContext must have run). */
