@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
 import { register as template } from './template.js';
 import { register as validate } from './validate.js';
+import { register as render } from './render.js';
 import { register as version } from './version.js';
 import { register as completion } from './completion.js';
+import { register as deploy } from './deploy.js';
+import { register as extend } from './extend.js';
+import { register as status } from './status.js';
+import { register as destroy } from './destroy.js';
 
 /**
  * Every nkd command, in help order. Each command file only wires flags to pkg/ and imports
@@ -11,6 +16,11 @@ import { register as completion } from './completion.js';
 export const commands: Array<(program: Command) => void> = [
   template,
   validate,
+  render,
   version,
   completion,
+  deploy,
+  extend,
+  status,
+  destroy,
 ];

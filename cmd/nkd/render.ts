@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { ctx } from './context.js';
+import { clusterFileOptions } from './cluster-flags.js';
+
+/** `nkd render -f cluster.yaml [--dir D]`: the whole cluster directory, no infrastructure. */
+export function register(program: Command): void {
+  clusterFileOptions(
+    program
+      .command('render')
+      .description('write the cluster directory: PKI, kubeconfigs, kubeadm files and one Ignition config per node (no infrastructure)')
+      .option('--rotate-bootstrap-token', 'replace the join token even if the directory has one')
+      .addHelpText('after', '\nThe directory is --dir (env NKD_DIR), default ./<metadata.name>. Re-running reuses its CAs, keys and token.\n\nExample:\n  nkd render -f cluster.yaml --dir ./demo'),
+  ).action(async (o: Record<string, unknown> & { file: string; rotateBootstrapToken?: boolean }) => {
+    const { renderCommand } = await import('../../pkg/assets/render-command.js');
+    const c = ctx();
+    await renderCommand(c.ui, { file: o.file, dir: c.dir, rotateBootstrapToken: o.rotateBootstrapToken, flags: o, env: c.env });
+  });
+}

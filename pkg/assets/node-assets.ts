@@ -1,0 +1,94 @@
+import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
+import { sha512Hex } from '../ignition/pointer.js';
+import { serializeIgnition } from '../ignition/serialize.js';
+import { kubeadmAction, kubeadmDocuments, kubeadmYaml, type KubeadmAction } from '../kubeadm/node-config.js';
+import { buildNodeIgnition } from '../node/assemble.js';
+import type { HostFile } from '../node/types.js';
+import { caCertHash, type CertAndKey } from '../pki/certs.js';
+import type { KeyPair } from '../pki/keys.js';
+import type { CaPlan, KubeconfigPlan, LeafPlan } from '../pki/layout.js';
+import type { Asset } from './asset.js';
+import type { RenderedKubeconfig } from './kubeconfig-assets.js';
+import { caAssetName, SA_ASSET, TOKEN_ASSET } from './pki-assets.js';
+import type { RenderInputs } from './inputs.js';
+
+/** A node's kubeadm file. */
+export interface RenderedKubeadm {
+  yaml: string;
+  action: KubeadmAction;
+}
+
+/** A node's Ignition config as written. */
+export interface RenderedIgnition {
+  path: string;
+  bytes: number;
+  sha512: string;
+}
+
+/** Asset names of a node's kubeadm file and Ignition config. */
+export const kubeadmAssetName = (node: string): string => `kubeadm/${node}`;
+export const ignitionAssetName = (node: string): string => `ignition/${node}`;
+
+/** The node's kubeadm configuration file (needs the token and the CA's discovery hash). */
+export function kubeadmAsset(c: ClusterConfig, node: ClusterNode): Asset<RenderedKubeadm> {
+  const ca = caAssetName('kubernetes');
+  return {
+    name: kubeadmAssetName(node.name),
+    dependencies: [TOKEN_ASSET, ca],
+    generate(parents) {
+      const token = parents.get<string>(TOKEN_ASSET);
+      const hash = caCertHash(parents.get<CertAndKey>(ca).cert);
+      const text = kubeadmYaml(kubeadmDocuments(c, node, { token, caCertHash: hash }));
+      return Promise.resolve({
+        value: { yaml: text, action: kubeadmAction(c, node) },
+        files: [{ path: `kubeadm/${node.name}.yaml`, contents: text, secret: true }],
+      });
+    },
+  };
+}
+
+/** The PKI a control-plane host carries, as the assets that make it. */
+export interface NodePki {
+  cas: CaPlan[];
+  leaves: LeafPlan[];
+  kubeconfigs: KubeconfigPlan[];
+}
+
+/** The node's Ignition config: buildNodeIgnition (pkg/node) with its kubeadm file and PKI. */
+export function ignitionAsset(c: ClusterConfig, node: ClusterNode, pki: NodePki | undefined, inputs: RenderInputs): Asset<RenderedIgnition> {
+  const kubeadm = kubeadmAssetName(node.name);
+  const deps = pki
+    ? [kubeadm, ...pki.cas.map((p) => caAssetName(p.id)), SA_ASSET, ...pki.leaves.map((l) => l.path), ...pki.kubeconfigs.map((k) => k.path)]
+    : [kubeadm];
+  const path = `ignition/${node.name}.ign`;
+  return {
+    name: ignitionAssetName(node.name),
+    dependencies: deps,
+    generate(parents) {
+      const k = parents.get<RenderedKubeadm>(kubeadm);
+      const files: HostFile[] = [];
+      if (pki) {
+        const pair = (hostPath: string, p: CertAndKey): void => {
+          files.push({ path: `${hostPath}.crt`, contents: p.certPem, mode: 0o644 }, { path: `${hostPath}.key`, contents: p.key.privatePem, mode: 0o600 });
+        };
+        for (const ca of pki.cas) pair(ca.hostPath, parents.get<CertAndKey>(caAssetName(ca.id)));
+        const sa = parents.get<KeyPair>(SA_ASSET);
+        files.push({ path: '/etc/kubernetes/pki/sa.key', contents: sa.privatePem, mode: 0o600 }, { path: '/etc/kubernetes/pki/sa.pub', contents: sa.publicPem, mode: 0o644 });
+        for (const leaf of pki.leaves) pair(leaf.hostPath, parents.get<CertAndKey>(leaf.path));
+        for (const kc of pki.kubeconfigs) files.push({ path: kc.hostPath, contents: parents.get<RenderedKubeconfig>(kc.path).yaml, mode: 0o600 });
+      }
+      const cfg = buildNodeIgnition(c, node, {
+        kubeadmYaml: k.yaml,
+        kubeadmAction: k.action,
+        files,
+        baseDir: inputs.baseDir,
+        preScriptContents: inputs.preScriptContents,
+      });
+      const text = serializeIgnition(cfg);
+      return Promise.resolve({
+        value: { path, bytes: Buffer.byteLength(text), sha512: sha512Hex(text) },
+        files: [{ path, contents: text, secret: true }],
+      });
+    },
+  };
+}

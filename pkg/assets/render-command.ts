@@ -1,0 +1,40 @@
+import { relative } from 'node:path';
+import { loadClusterConfig } from '../config/load.js';
+import { formatProblem } from '../config/problems.js';
+import { formatSizeReport, sizeReport } from '../ignition/size.js';
+import type { Ui } from '../ui/output.js';
+import { renderCluster } from './render.js';
+
+/** Options of `nkd render` after flag parsing. */
+export interface RenderCommandOptions {
+  file: string;
+  /** --dir / NKD_DIR; default ./<metadata.name>. */
+  dir?: string;
+  rotateBootstrapToken?: boolean;
+  /** Every parsed flag, for the layered settings. */
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+}
+
+/** `nkd render`: load and validate the cluster file, render the directory, print a summary. */
+export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<void> {
+  const { config, warnings, baseDir } = await loadClusterConfig({ file: o.file, flags: o.flags, env: o.env });
+  for (const w of warnings) ui.warn(formatProblem(o.file, w));
+  const dir = o.dir ?? config.metadata.name;
+  const t0 = performance.now();
+  const r = await renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken });
+  const ms = Math.round(performance.now() - t0);
+  const sizes = sizeReport(config.spec.platform, r.nodes.map((n) => ({ name: n.name, bytes: n.ignitionBytes })));
+  if (ui.json) {
+    ui.result({ ...r, sizes, durationMs: ms });
+    return;
+  }
+  const shown = relative(process.cwd(), r.dir) || '.';
+  ui.ok(`rendered cluster ${config.metadata.name} into ${shown} in ${ms} ms: ${r.written.length} files written, ${r.unchanged.length} unchanged`);
+  ui.print(['Ignition configs:', ...formatSizeReport(sizes).map((l, i) => `  ${l}  ${r.nodes[i]!.role}${r.nodes[i]!.ip ? ` ${r.nodes[i]!.ip}` : ''}`)].join('\n'));
+  if (sizes.some((s) => s.needsPointer)) {
+    ui.warn(`some configs exceed the ${config.spec.platform} user-data limit: deploy serves them and passes a pointer config`);
+  }
+  ui.print(`Admin kubeconfig: ${relative(process.cwd(), r.adminKubeconfigPath)} (0600)`);
+  ui.print(`Next: nkd deploy -f ${o.file}${o.dir ? ` --dir ${o.dir}` : ''}   (or commit ${shown}/ to git: nothing outside it was touched)`);
+}

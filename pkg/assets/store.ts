@@ -1,0 +1,313 @@
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import yaml from 'js-yaml';
+import { ExitCode, NkdError } from '../ui/errors.js';
+import type { AssetFile } from './asset.js';
+import { diskPrior, type PriorRender } from './prior.js';
+import { parseState, STATE_PATH, stateJson, type RenderState } from './state.js';
+
+/** The list of what render wrote, with sha256 and size. */
+export const MANIFEST_PATH = 'manifest.json';
+const STAGING = '.nkd/staging';
+const COMMIT = '.nkd/commit.json';
+const LOCK = '.nkd/render.lock';
+/** Paths render owns; their presence without a state file means the state was lost. */
+const OWNED = ['manifest.json', 'pki', 'auth', 'ignition', 'kubeadm'];
+const BATCH = 64;
+
+/** One line of manifest.json. */
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+  size: number;
+  mode: '0600' | '0644';
+}
+
+/** manifest.json. */
+export interface RenderManifest {
+  apiVersion: 'nkd.nestos.openeuler.org/v1alpha1';
+  kind: 'RenderManifest';
+  cluster: string;
+  files: ManifestEntry[];
+}
+
+/** What a commit did, as relative paths. */
+export interface CommitResult {
+  written: string[];
+  unchanged: string[];
+  removed: string[];
+}
+
+/** Test hooks that simulate an interruption at either side of the commit point. */
+export interface CommitHooks {
+  /** After the new files are staged, before the commit record exists. */
+  afterStage?: () => Promise<void> | void;
+  /** After the commit record exists, before any file is moved into place. */
+  afterCommitRecord?: () => Promise<void> | void;
+}
+
+interface CommitRecord {
+  moves: string[];
+  deletes: string[];
+}
+
+/** sha256 hex of a file's contents. */
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += BATCH) out.push(...(await Promise.all(items.slice(i, i + BATCH).map(fn))));
+  return out;
+}
+
+function dirMode(rel: string): number {
+  return /^(pki|auth|\.nkd)(\/|$)/.test(rel) ? 0o700 : 0o755;
+}
+
+async function ensureParent(root: string, rel: string): Promise<void> {
+  const parent = dirname(rel);
+  if (parent !== '.') await mkdir(join(root, parent), { recursive: true, mode: dirMode(rel) });
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+/**
+ * Finishes or discards a render that was interrupted: with a commit record, every staged file
+ * is moved into place (the new render wins); without one, the staging area is dropped (the old
+ * render stays). Either way the directory holds one render, never a mix.
+ */
+export async function recoverInterruptedRender(dir: string): Promise<'none' | 'completed' | 'discarded'> {
+  const recordText = await readIfExists(join(dir, COMMIT));
+  if (recordText) {
+    const record = JSON.parse(recordText.toString('utf8')) as CommitRecord;
+    await applyRecord(dir, record);
+    return 'completed';
+  }
+  if (await exists(join(dir, STAGING))) {
+    await rm(join(dir, STAGING), { recursive: true, force: true });
+    return 'discarded';
+  }
+  return 'none';
+}
+
+async function applyRecord(dir: string, record: CommitRecord): Promise<void> {
+  for (const p of record.moves) {
+    const staged = join(dir, STAGING, p);
+    if (!(await exists(staged))) continue; // moved before the interruption
+    await ensureParent(dir, p);
+    await rename(staged, join(dir, p));
+  }
+  for (const p of record.deletes) {
+    await rm(join(dir, p), { force: true });
+    await removeEmptyParents(dir, p);
+  }
+  await rm(join(dir, STAGING), { recursive: true, force: true });
+  await rm(join(dir, COMMIT), { force: true });
+}
+
+async function removeEmptyParents(dir: string, rel: string): Promise<void> {
+  let parent = dirname(rel);
+  while (parent !== '.' && parent !== '') {
+    try {
+      await rmdir(join(dir, parent));
+    } catch {
+      return;
+    }
+    parent = dirname(parent);
+  }
+}
+
+function ownershipError(dir: string, why: string, hint: string): NkdError {
+  return new NkdError(`${dir}: ${why}`, { code: ExitCode.Usage, hint: `${hint}; nothing was written` });
+}
+
+/**
+ * The on-disk store of one cluster directory: checks it belongs to the cluster, exposes the
+ * previous render to the assets, and commits a new render atomically (stage, commit record,
+ * rename), writing only files whose bytes or mode changed.
+ */
+export class ClusterStore {
+  private constructor(
+    readonly dir: string,
+    readonly cluster: string,
+    readonly state: RenderState | undefined,
+    private readonly manifest: RenderManifest | undefined,
+  ) {}
+
+  /**
+   * Opens `dir` for cluster `cluster`. Refuses (NkdError, exit 2, nothing written) a
+   * directory of another cluster, an unreadable state file, or rendered files without one.
+   */
+  static async open(dir: string, cluster: string): Promise<ClusterStore> {
+    if (await exists(join(dir, COMMIT))) await recoverInterruptedRender(dir);
+    const stateText = await readIfExists(join(dir, STATE_PATH));
+    let state: RenderState | undefined;
+    if (stateText) {
+      state = parseState(stateText.toString('utf8'), join(dir, STATE_PATH));
+      if (state.cluster !== cluster) {
+        throw ownershipError(dir, `belongs to cluster "${state.cluster}", not "${cluster}" (${STATE_PATH})`,
+          `use --dir to pick the directory of cluster "${cluster}", or a new one`);
+      }
+    } else {
+      const clusterYaml = await readIfExists(join(dir, 'cluster.yaml'));
+      if (clusterYaml) {
+        let other: unknown;
+        try {
+          other = (yaml.load(clusterYaml.toString('utf8')) as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
+        } catch {
+          other = undefined;
+        }
+        if (typeof other === 'string' && other !== cluster) {
+          throw ownershipError(dir, `belongs to cluster "${other}" (its cluster.yaml), not "${cluster}"`,
+            `use --dir to pick the directory of cluster "${cluster}", or a new one`);
+        }
+      }
+      for (const p of OWNED) {
+        if (await exists(join(dir, p))) {
+          throw ownershipError(dir, `has rendered files (${p}) but no ${STATE_PATH}, so nkd cannot tell which keys to reuse`,
+            `restore ${STATE_PATH}, or move the old files away before rendering`);
+        }
+      }
+    }
+    const manifestText = await readIfExists(join(dir, MANIFEST_PATH));
+    const manifest = manifestText && state ? (JSON.parse(manifestText.toString('utf8')) as RenderManifest) : undefined;
+    return new ClusterStore(dir, cluster, state, manifest);
+  }
+
+  /** The previous render, as assets read it. */
+  prior(): PriorRender {
+    return diskPrior(this.dir, this.state);
+  }
+
+  /**
+   * Commits a render: `files` (asset outputs) plus manifest.json and the state file. Files of
+   * the previous render that are no longer produced are removed.
+   */
+  async commit(files: AssetFile[], state: RenderState, hooks: CommitHooks = {}): Promise<CommitResult> {
+    const seen = new Set<string>();
+    for (const f of files) {
+      if (seen.has(f.path)) throw new Error(`internal: two assets write ${f.path}`);
+      seen.add(f.path);
+    }
+    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const manifest: RenderManifest = {
+      apiVersion: 'nkd.nestos.openeuler.org/v1alpha1',
+      kind: 'RenderManifest',
+      cluster: this.cluster,
+      files: sorted.map((f) => ({
+        path: f.path,
+        sha256: sha256(f.contents),
+        size: Buffer.byteLength(f.contents),
+        mode: f.secret ? '0600' : '0644',
+      })),
+    };
+    const all: AssetFile[] = [
+      ...sorted,
+      { path: MANIFEST_PATH, contents: JSON.stringify(manifest, null, 2) + '\n', secret: false },
+      { path: STATE_PATH, contents: stateJson(state), secret: false },
+    ];
+
+    await mkdir(join(this.dir, '.nkd'), { recursive: true, mode: 0o700 });
+    const lock = join(this.dir, LOCK);
+    await this.lock(lock);
+    try {
+      await recoverInterruptedRender(this.dir);
+      const changed: AssetFile[] = [];
+      const unchanged: string[] = [];
+      await inBatches(all, async (f) => {
+        const target = join(this.dir, f.path);
+        const old = await readIfExists(target);
+        const mode = f.secret ? 0o600 : 0o644;
+        if (old && old.equals(Buffer.from(f.contents))) {
+          if (((await stat(target)).mode & 0o777) !== mode) await chmod(target, mode);
+          unchanged.push(f.path);
+        } else {
+          changed.push(f);
+        }
+      });
+      const keep = new Set(all.map((f) => f.path));
+      const deletes = (this.manifest?.files ?? []).map((e) => e.path).filter((p) => !keep.has(p)).sort();
+
+      const staging = join(this.dir, STAGING);
+      await rm(staging, { recursive: true, force: true });
+      await mkdir(staging, { recursive: true, mode: 0o700 });
+      await inBatches(changed, async (f) => {
+        await ensureParent(staging, f.path);
+        await writeFile(join(staging, f.path), f.contents, { mode: f.secret ? 0o600 : 0o644 });
+      });
+      await hooks.afterStage?.();
+      // The commit point: once this record exists, the new render is the one that counts.
+      const bookkeeping = new Set([MANIFEST_PATH, STATE_PATH]);
+      const moves = [
+        ...changed.map((f) => f.path).filter((p) => !bookkeeping.has(p)).sort(),
+        ...changed.map((f) => f.path).filter((p) => bookkeeping.has(p)),
+      ];
+      await writeAtomic(join(this.dir, COMMIT), JSON.stringify({ moves, deletes } satisfies CommitRecord));
+      await hooks.afterCommitRecord?.();
+      await applyRecord(this.dir, { moves, deletes });
+      return { written: moves, unchanged: unchanged.sort(), removed: deletes };
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
+  private async lock(path: string): Promise<void> {
+    try {
+      const fh = await open(path, 'wx', 0o600);
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number((await readIfExists(path))?.toString('utf8'));
+    let alive = false;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) {
+      throw new NkdError(`${this.dir}: another nkd render (pid ${pid}) is writing this directory`, {
+        code: ExitCode.Usage,
+        hint: `wait for it to finish, or remove ${path} if that process is not nkd`,
+      });
+    }
+    await rm(path, { force: true });
+    await this.lock(path);
+  }
+}

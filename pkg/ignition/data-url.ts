@@ -1,0 +1,69 @@
+import { gzipSync } from 'node:zlib';
+import type { Resource } from './types.js';
+
+/** Bytes written literally in a percent-encoded data URL: RFC 3986 unreserved plus a few safe reserved ones. */
+const LITERAL = new Set(Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()/:=@,", (c) => c.charCodeAt(0)));
+
+const KEEP: Record<string, string> = { '%2F': '/', '%3A': ':', '%3D': '=', '%40': '@', '%2C': ',' };
+
+/** Percent-encoded form: `data:,<bytes>`; readable in a diff, best for small text files. */
+export function percentDataUrl(contents: string | Buffer): string {
+  if (typeof contents === 'string') {
+    try {
+      // the native encoder escapes the same bytes as the loop below, minus the kept reserved ones
+      return 'data:,' + encodeURIComponent(contents).replace(/%2F|%3A|%3D|%40|%2C/g, (m) => KEEP[m]!);
+    } catch {
+      // a lone surrogate: encode its UTF-8 replacement byte by byte
+    }
+  }
+  const bytes = Buffer.from(contents);
+  let out = 'data:,';
+  for (const b of bytes) out += LITERAL.has(b) ? String.fromCharCode(b) : '%' + (b < 16 ? '0' : '') + b.toString(16).toUpperCase();
+  return out;
+}
+
+/** Base64 form: `data:;base64,<b64>`. */
+export function base64DataUrl(contents: string | Buffer): string {
+  return 'data:;base64,' + Buffer.from(contents).toString('base64');
+}
+
+/** Gzip (level 9, no timestamp) then base64: for 3.1.0+ `compression: gzip`. */
+export function gzipDataUrl(contents: string | Buffer): string {
+  return 'data:;base64,' + gzipSync(Buffer.from(contents), { level: 9 }).toString('base64');
+}
+
+/** Options for {@link dataUrlResource}. */
+export interface DataUrlOptions {
+  /** Allow `compression: gzip` (every spec nkd writes supports it); default true. */
+  compression?: boolean;
+}
+
+/**
+ * The shortest inline resource for the contents: percent-encoded, base64, or gzip+base64
+ * (chosen only when it pays off). Deterministic: same contents, same URL.
+ */
+export function dataUrlResource(contents: string | Buffer, opts: DataUrlOptions = {}): Resource {
+  // Most files are the same on every node (units, scripts, runtime config): encode them once.
+  const key = typeof contents === 'string' ? `${opts.compression === false ? 0 : 1}${contents}` : undefined;
+  const hit = key === undefined ? undefined : memo.get(key);
+  if (hit) return { ...hit };
+  const best = shortest(contents, opts);
+  if (key !== undefined) {
+    if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
+    memo.set(key, best);
+  }
+  return { ...best };
+}
+
+const MEMO_MAX = 4096;
+const memo = new Map<string, Resource>();
+
+function shortest(contents: string | Buffer, opts: DataUrlOptions): Resource {
+  const candidates: Resource[] = [{ source: percentDataUrl(contents) }, { source: base64DataUrl(contents) }];
+  if (opts.compression !== false && Buffer.byteLength(contents) >= 128) {
+    candidates.push({ source: gzipDataUrl(contents), compression: 'gzip' });
+  }
+  let best = candidates[0]!;
+  for (const c of candidates) if (c.source!.length < best.source!.length) best = c;
+  return best;
+}

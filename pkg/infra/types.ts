@@ -1,0 +1,114 @@
+/**
+ * The provider contract shared by libvirt, OpenStack and bare metal: a provider turns the
+ * desired hosts into a plan, applies it idempotently while recording every resource in the
+ * journal, and destroys from the journal plus a sweep by cluster tag.
+ */
+import type { Journal } from './journal.js';
+
+/** One host the cluster needs, as the provider sees it (sizes resolved, config rendered). */
+export interface DesiredNode {
+  name: string;
+  role: 'control-plane' | 'worker';
+  ip?: string;
+  mac?: string;
+  cpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+  /** Absolute path of this node's rendered Ignition config. */
+  ignitionPath: string;
+  /** sha512 of that file (hex): a changed config is re-delivered, an unchanged one is not. */
+  ignitionSha512: string;
+}
+
+/** Everything a provider needs to know about the cluster. */
+export interface DesiredCluster {
+  /** The cluster id (metadata.name): every resource carries it as its tag. */
+  clusterId: string;
+  nodes: DesiredNode[];
+}
+
+/** What a plan does with one resource. */
+export type PlanAction = 'create' | 'adopt' | 'keep' | 'update';
+
+/** One resource in a plan. `keep` = already recorded as ours and matching. */
+export interface PlanItem {
+  kind: string;
+  name: string;
+  action: PlanAction;
+  /** The node it belongs to, for per-node resources. */
+  node?: string;
+  /** Why this action (for the printed plan). */
+  reason: string;
+}
+
+/** What apply would do; printed by deploy and emitted by --json. */
+export interface Plan {
+  provider: string;
+  clusterId: string;
+  items: PlanItem[];
+  /** The desired state the plan was made for (apply works from it). */
+  desired: DesiredCluster;
+}
+
+/** A host the provider created or adopted. */
+export interface Host {
+  name: string;
+  role: 'control-plane' | 'worker';
+  ip?: string;
+  mac?: string;
+  /** Where to look when this host does not come up (console log, provider console). */
+  diagnostics?: string;
+}
+
+/** Where a provider reports progress (a subset of pkg/ui Ui). */
+export interface Progress {
+  info(msg: string): void;
+  ok(msg: string): void;
+  warn(msg: string): void;
+  debug(msg: string): void;
+}
+
+/** Options of apply and destroy. */
+export interface RunOptions {
+  progress: Progress;
+  /** Stops between resources; what was created stays recorded in the journal. */
+  signal?: AbortSignal;
+  /** Most resources worked on at once (default 4). */
+  concurrency?: number;
+}
+
+/** A resource named in a destroy report. */
+export interface ResourceRef {
+  kind: string;
+  name: string;
+}
+
+/** What destroy did: deleted, kept (not ours) and remaining (failed after retries). */
+export interface DestroyReport {
+  deleted: ResourceRef[];
+  kept: Array<ResourceRef & { reason: string }>;
+  remaining: Array<ResourceRef & { error: string }>;
+}
+
+/** A resource as it exists now, for `nkd status`. */
+export interface ResourceStatus extends ResourceRef {
+  state: string;
+  inJournal: boolean;
+}
+
+/** A provider: plan, apply, destroy (see docs/adr/0300-provider-contract-and-journal.md). */
+export interface Provider {
+  readonly name: string;
+  /** Checks the platform answers and the inputs exist (image, credentials); creates nothing. */
+  preflight(): Promise<void>;
+  /** Reads live state; refuses (NkdError Usage) foreign resources before anything is created. */
+  plan(desired: DesiredCluster, journal: Journal): Promise<Plan>;
+  /** Creates what the plan says; idempotent; records each resource before and after. */
+  apply(plan: Plan, journal: Journal, opts: RunOptions): Promise<Host[]>;
+  /** Deletes the journal's resources, then sweeps by cluster tag; retries; reports. */
+  destroy(journal: Journal, opts: RunOptions): Promise<DestroyReport>;
+  /** Lists the cluster's live resources (journal and tag). */
+  status(journal: Journal): Promise<ResourceStatus[]>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,34 @@
+import type { ClusterConfig } from '../config/types.gen.js';
+import type { Ui } from '../ui/output.js';
+
+/** One node as render wrote it (the render contract, pkg/assets/render.ts). */
+export interface RenderedNode {
+  name: string;
+  role: 'control-plane' | 'worker';
+  ip?: string;
+  mac?: string;
+  ignitionPath: string;
+  ignitionSha512: string;
+  ignitionBytes: number;
+}
+
+/** What render wrote into the cluster directory. */
+export interface RenderResult {
+  dir: string;
+  nodes: RenderedNode[];
+  adminKubeconfigPath: string;
+  postHookManifests: string[];
+  written: string[];
+  unchanged: string[];
+}
+
+/** The render step deploy runs first; injected so the lifecycle is testable on its own. */
+export type RenderFn = (config: ClusterConfig, opts: { dir: string; ui?: Ui; rotateBootstrapToken?: boolean }) => Promise<RenderResult>;
+
+/** pkg/assets/render.ts renderCluster, loaded lazily (it pulls in the whole asset graph). */
+export const renderWithAssets: RenderFn = async (config, opts) => {
+  // A computed specifier until pkg/assets/render.ts lands (the render issue); then import it directly.
+  const specifier = '../assets/render.js';
+  const mod = (await import(specifier)) as { renderCluster: RenderFn };
+  return mod.renderCluster(config, opts);
+};

@@ -1,0 +1,22 @@
+/** Where nkd puts things on a node; the units, scripts and docs/ignition.md agree on these. */
+export const HOST = {
+  /** The node's kubeadm config (0600). */
+  kubeadmConfig: '/etc/nkd/kubeadm.yaml',
+  /** Pre-hook scripts, run in name order. */
+  hooksDir: '/etc/nkd/hooks',
+  /** First-boot state: success markers and attempt counters. */
+  stateDir: '/var/lib/nkd',
+  pivotMarker: '/var/lib/nkd/pivot.done',
+  pivotAttempts: '/var/lib/nkd/pivot.attempts',
+  prehooksMarker: '/var/lib/nkd/prehooks.done',
+  kubeadmMarker: '/var/lib/nkd/kubeadm.done',
+  kubeadmAttempts: '/var/lib/nkd/kubeadm.attempts',
+  pivotScript: '/usr/local/bin/nkd-pivot',
+  prehooksScript: '/usr/local/bin/nkd-prehooks',
+  kubeadmScript: '/usr/local/bin/nkd-kubeadm',
+  checkApiserverScript: '/usr/local/bin/nkd-check-apiserver',
+  kubeletSysconfig: '/etc/sysconfig/kubelet',
+  kubeVipManifest: '/etc/kubernetes/manifests/kube-vip.yaml',
+  keepalivedConf: '/etc/keepalived/keepalived.conf',
+  networkKeyfile: '/etc/NetworkManager/system-connections/nkd-static.nmconnection',
+} as const;

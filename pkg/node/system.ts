@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
+import { parseCidr } from '../config/net.js';
+import { HOST } from './host-paths.js';
+import { renderNodeTemplate } from './templates.js';
+import type { HostFile } from './types.js';
+
+/** Kernel modules the kubelet and CNI plugins need, loaded at boot. */
+export const KUBERNETES_MODULES = ['overlay', 'br_netfilter'];
+
+/** sysctls kubeadm's preflight checks and pod networking need. */
+export const KUBERNETES_SYSCTLS: Record<string, string> = {
+  'net.bridge.bridge-nf-call-ip6tables': '1',
+  'net.bridge.bridge-nf-call-iptables': '1',
+  'net.ipv4.ip_forward': '1',
+};
+
+/** /etc/hostname, kernel modules and sysctls for Kubernetes. */
+export function systemFiles(node: ClusterNode): HostFile[] {
+  return [
+    { path: '/etc/hostname', contents: `${node.name}\n`, mode: 0o644 },
+    { path: '/etc/modules-load.d/nkd-kubernetes.conf', contents: `# Written by nkd: modules Kubernetes needs.\n${KUBERNETES_MODULES.join('\n')}\n`, mode: 0o644 },
+    {
+      path: '/etc/sysctl.d/90-nkd-kubernetes.conf',
+      contents: '# Written by nkd: sysctls Kubernetes needs.\n' + Object.entries(KUBERNETES_SYSCTLS).map(([k, v]) => `${k} = ${v}\n`).join(''),
+      mode: 0o644,
+    },
+  ];
+}
+
+/** The node network's prefix length and gateway, when the platform section says them. */
+export function nodeNetwork(config: ClusterConfig): { prefix: number; gateway: string } | undefined {
+  const net = config.spec.platform === 'libvirt' ? config.spec.libvirt?.network : undefined;
+  if (!net) return undefined;
+  const cidr = parseCidr(net.cidr);
+  return typeof cidr === 'string' ? undefined : { prefix: cidr.prefix, gateway: net.gateway };
+}
+
+/** A stable UUID (version-5 layout) for the node's connection profile. */
+function profileUuid(cluster: string, node: string): string {
+  const h = createHash('sha1').update(`nkd/${cluster}/${node}/static`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * NetworkManager keyfile with the node's static address, gateway and DNS from the platform
+ * network; bound to the node's MAC when it has one. None when the node has no IP or the
+ * platform gives no network (DHCP then).
+ */
+export function staticNetworkFile(config: ClusterConfig, node: ClusterNode): HostFile | undefined {
+  const net = nodeNetwork(config);
+  if (!node.ip || !net) return undefined;
+  const contents = renderNodeTemplate('static.nmconnection', {
+    id: 'nkd-static',
+    uuid: profileUuid(config.metadata.name, node.name),
+    mac: node.mac ?? '',
+    address: `${node.ip}/${net.prefix}`,
+    gateway: net.gateway,
+    dns: net.gateway,
+  });
+  return { path: HOST.networkKeyfile, contents, mode: 0o600 };
+}

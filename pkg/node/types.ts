@@ -1,0 +1,31 @@
+import type { IgnitionConfig } from '../ignition/types.js';
+
+/** A file placed on a host: absolute path, text contents, permission bits. */
+export interface HostFile {
+  /** Absolute path on the host. */
+  path: string;
+  /** The contents. */
+  contents: string;
+  /** Permission bits, e.g. 0o600. */
+  mode: number;
+}
+
+/** What render adds to a node's Ignition besides what the cluster file says (contracts.md). */
+export interface NodeExtras {
+  /** The node's kubeadm config, written to /etc/nkd/kubeadm.yaml (0600). */
+  kubeadmYaml: string;
+  /** Which kubeadm command first boot runs. */
+  kubeadmAction: 'init' | 'join-control-plane' | 'join';
+  /** PKI and kubeconfigs for control-plane nodes (modes kept). */
+  files: HostFile[];
+  /**
+   * Directory relative `spec.hooks.preScripts[].path` are read from (LoadedConfig.baseDir).
+   * Needed only when a pre-script has a path and `preScriptContents` does not carry it.
+   */
+  baseDir?: string;
+  /** Pre-script contents already read, by script name (keeps assembly free of disk reads). */
+  preScriptContents?: Record<string, string>;
+}
+
+/** A node's assembled Ignition config. */
+export type NodeIgnition = IgnitionConfig;

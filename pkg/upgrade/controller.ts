@@ -1,0 +1,296 @@
+/**
+ * The upgrade controller: informers on Upgrades, NodeUpgrades and Nodes feed a per-key queue;
+ * one reconcile per Upgrade plans with the pure planner, admits nodes by a status write guarded
+ * by resourceVersion, then creates their NodeUpgrades and advances each in-flight node.
+ */
+import { KubeConfig, makeInformer, CustomObjectsApi, CoreV1Api, type Informer, type V1Node, type KubernetesObject } from '@kubernetes/client-node';
+import { isConflict, type UpgradeApi } from './kube-api.js';
+import type { Metrics } from './metrics.js';
+import { advanceNode, nodeReady, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
+import { planRollout, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from './planner.js';
+import type { NodeUpgrade, Upgrade, UpgradeCondition, UpgradeStatus } from './types.js';
+import {
+  API_VERSION, Annotation, GROUP, IN_FLIGHT_PHASES, Label, NODE_UPGRADES, Phase, Reason, UPGRADES, VERSION, type PhaseValue,
+} from './vocabulary.js';
+
+/** Options of the controller. */
+export interface ControllerOptions {
+  /** Namespace for Events about cluster-scoped objects. */
+  eventNamespace?: string;
+  /** Only Upgrades with these labels (tests run several operators on one API server). */
+  upgradeLabelSelector?: string;
+  /** Only Nodes with these labels. */
+  nodeLabelSelector?: string;
+  workers?: number;
+  now?: () => Date;
+  log?: (msg: string) => void;
+}
+
+type Cache<T> = { get(name: string): T | undefined; list(): ReadonlyArray<T> };
+type ListWatchInformer<T extends KubernetesObject> = Informer<T> & Cache<T>;
+
+/** Keeps objects the controller wrote until the informer shows that version or a newer one. */
+class Written<T extends { metadata: { name: string; resourceVersion?: string } }> {
+  private readonly m = new Map<string, { obj: T; baseRv?: string }>();
+  remember(obj: T, baseRv?: string): void { this.m.set(obj.metadata.name, { obj, baseRv }); }
+  resolve(cached: T | undefined, name: string): T | undefined {
+    const w = this.m.get(name);
+    if (!w) return cached;
+    if (cached && cached.metadata.resourceVersion !== w.baseRv) { this.m.delete(name); return cached; }
+    return w.obj;
+  }
+}
+
+
+/** Facts the planner needs from a Node. */
+export function nodeFacts(n: V1Node): NodeFacts {
+  return {
+    name: n.metadata?.name ?? '',
+    labels: n.metadata?.labels ?? {},
+    ready: nodeReady(n),
+    unschedulable: !!n.spec?.unschedulable,
+    cordonedBy: n.metadata?.annotations?.[Annotation.cordonedBy],
+    kubeletVersion: n.status?.nodeInfo?.kubeletVersion,
+    bootedImage: n.metadata?.annotations?.[Annotation.bootedImage],
+  };
+}
+
+/** The deterministic name of a node's record for an Upgrade. */
+export function nodeUpgradeName(upgrade: string, node: string): string {
+  const n = `${upgrade}.${node}`;
+  return n.length <= 253 ? n : n.slice(0, 253);
+}
+
+function mergeConditions(prev: UpgradeCondition[] | undefined, want: DesiredCondition[], now: Date, generation: number): UpgradeCondition[] {
+  return want.map((w) => {
+    const p = prev?.find((c) => c.type === w.type);
+    const same = p && p.status === w.status;
+    return { ...w, lastTransitionTime: same && p.lastTransitionTime ? p.lastTransitionTime : now.toISOString(), observedGeneration: generation };
+  });
+}
+
+function sameStatus(a: UpgradeStatus | undefined, b: UpgradeStatus): boolean {
+  return JSON.stringify(a ?? {}) === JSON.stringify(b);
+}
+
+/** The operator's controller (runs only while leader). */
+export class UpgradeController {
+  private informers: ListWatchInformer<KubernetesObject>[] = [];
+  private upgrades!: ListWatchInformer<Upgrade & KubernetesObject>;
+  private records!: ListWatchInformer<NodeUpgrade & KubernetesObject>;
+  private nodes!: ListWatchInformer<V1Node>;
+  private readonly writtenUpgrades = new Written<Upgrade>();
+  private readonly writtenRecords = new Written<NodeUpgrade>();
+  private queue?: import('./queue.js').WorkQueue;
+  private synced = false;
+  private readonly now: () => Date;
+  private readonly log: (m: string) => void;
+
+  constructor(private readonly kc: KubeConfig, private readonly api: UpgradeApi, private readonly metrics: Metrics, private readonly opts: ControllerOptions = {}) {
+    this.now = opts.now ?? (() => new Date());
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  /** True once every informer has listed. */
+  get ready(): boolean { return this.synced; }
+
+  /** Starts informers and the queue. */
+  async start(): Promise<void> {
+    const { WorkQueue } = await import('./queue.js');
+    this.queue = new WorkQueue((k) => this.reconcile(k), this.opts.workers ?? 4, (k, e) => {
+      this.metrics.inc('nkd_upgrade_reconcile_errors_total', { upgrade: k });
+      if (!isConflict(e)) this.log(`reconcile ${k}: ${(e as Error).message}`);
+    });
+    const custom = this.kc.makeApiClient(CustomObjectsApi);
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const base = `/apis/${GROUP}/${VERSION}`;
+    this.upgrades = makeInformer(this.kc, `${base}/${UPGRADES}`,
+      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: UPGRADES, labelSelector: this.opts.upgradeLabelSelector }) as never,
+      this.opts.upgradeLabelSelector) as ListWatchInformer<Upgrade & KubernetesObject>;
+    this.records = makeInformer(this.kc, `${base}/${NODE_UPGRADES}`,
+      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: NODE_UPGRADES }) as never) as ListWatchInformer<NodeUpgrade & KubernetesObject>;
+    this.nodes = makeInformer(this.kc, '/api/v1/nodes', () => core.listNode({ labelSelector: this.opts.nodeLabelSelector }), this.opts.nodeLabelSelector) as ListWatchInformer<V1Node>;
+    // Nothing is reconciled before every cache has listed: a half-filled cache would plan wrongly.
+    const enqueueAll = () => { if (this.synced) for (const u of this.upgrades.list()) this.queue?.add(u.metadata.name); };
+    for (const v of ['add', 'update', 'delete'] as const) {
+      this.upgrades.on(v, (u) => { if (this.synced) this.queue?.add(u.metadata.name); });
+      this.records.on(v, (r) => { const up = r.metadata.labels?.[Label.upgrade]; if (up && this.synced) this.queue?.add(up); });
+      this.nodes.on(v, enqueueAll);
+    }
+    this.informers = [this.upgrades, this.records, this.nodes] as unknown as ListWatchInformer<KubernetesObject>[];
+    for (const inf of this.informers) {
+      inf.on('error', (e: unknown) => { this.log(`informer: ${(e as Error)?.message ?? e}`); setTimeout(() => void inf.start().catch(() => undefined), 1000).unref?.(); });
+    }
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.synced = true;
+    enqueueAll();
+  }
+
+  /** Stops informers and waits for running reconciles. */
+  async stop(): Promise<void> {
+    this.synced = false;
+    await this.queue?.stop();
+    await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
+  }
+
+  /** Resolves when the queue has nothing to do right now (for tests and benchmarks). */
+  idle(): Promise<void> { return this.queue?.idle() ?? Promise.resolve(); }
+
+  private async event(kind: 'Upgrade' | 'NodeUpgrade', name: string, uid: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    try {
+      await this.api.recordEvent(this.opts.eventNamespace ?? 'default', { kind, name, uid, type, reason, message });
+    } catch (e) {
+      this.log(`event ${reason} on ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  private recordsOf(name: string): NodeUpgrade[] {
+    const out: NodeUpgrade[] = [];
+    for (const r of this.records.list()) {
+      if (r.metadata.labels?.[Label.upgrade] !== name) continue;
+      const w = this.writtenRecords.resolve(r, r.metadata.name);
+      if (w) out.push(w);
+    }
+    return out;
+  }
+
+  /** One reconcile of one Upgrade; resolves to a requeue delay in ms, if any. */
+  async reconcile(name: string): Promise<number | undefined> {
+    const up = this.writtenUpgrades.resolve(this.upgrades.get(name), name);
+    if (!up || up.metadata.deletionTimestamp) return undefined;
+    const now = this.now();
+    const nodeList = this.nodes.list();
+    const nodeByName = new Map(nodeList.map((n) => [n.metadata?.name ?? '', n]));
+    let records = this.recordsOf(name);
+    const recordMap = (rs: NodeUpgrade[]) => new Map<string, NodeRecordFacts>(rs.map((r) => [r.spec.nodeName, {
+      phase: (r.status?.phase ?? Phase.admitted) as PhaseValue, kubeadmAction: r.spec.kubeadmAction, retriedGeneration: r.status?.retriedGeneration,
+    }]));
+    const plan = (u: Upgrade, rs: NodeUpgrade[]): PlanDecision => planRollout({
+      name, generation: u.metadata.generation ?? 1, spec: u.spec, inFlight: u.status?.inFlight ?? [],
+      nodes: nodeList.map(nodeFacts), records: recordMap(rs), now,
+    });
+    let decision = plan(up, records);
+    if (process.env.NKD_DEBUG_RECONCILE) this.log(`reconcile ${name}: ${nodeList.length} nodes, ${records.length} records, admit ${decision.admit.map((a) => a.node).join(',')}, spec ${JSON.stringify(up.spec)}`);
+    const byNode = new Map(records.map((r) => [r.spec.nodeName, r]));
+    const ctx: StepContext = {
+      api: this.api, upgrade: up, now, metrics: this.metrics,
+      event: (nu, type, reason, message) => this.event('NodeUpgrade', nu.metadata.name, nu.metadata.uid, type, reason, message),
+      wrote: (nu) => { this.writtenRecords.remember(nu, this.records.get(nu.metadata.name)?.metadata.resourceVersion); byNode.set(nu.spec.nodeName, nu); },
+    };
+
+    // Admin requests first: retry and skip change which nodes hold slots.
+    let changed = false;
+    for (const node of decision.retry) {
+      const r = byNode.get(node);
+      if (!r) continue;
+      const spec = await this.api.replaceNodeUpgrade({ ...r, spec: { ...r.spec, attempt: (r.spec.attempt ?? 1) + 1, hostSteps: false, rollback: false } });
+      ctx.wrote(spec);
+      await setStatus(ctx, spec, { phase: Phase.admitted, reason: Reason.retried, message: 'retried by the admin (spec.retryNodes)', retriedGeneration: up.metadata.generation ?? 1, finishedAt: undefined, blockedBy: undefined },
+        { type: 'Normal', reason: Reason.retried, message: 'retry requested in spec.retryNodes' });
+      changed = true;
+    }
+    for (const node of decision.skip) {
+      let r = byNode.get(node);
+      if (!r) r = await this.createRecord(up, node, decision, Phase.skipped);
+      else {
+        await setStatus(ctx, r, { phase: Phase.skipped, reason: Reason.skipped, message: 'skipped by the admin (spec.skipNodes)', finishedAt: now.toISOString() },
+          { type: 'Normal', reason: Reason.skipped, message: 'skipped (spec.skipNodes)' });
+      }
+      if (r.status?.cordonedByOperator || nodeByName.get(node)?.metadata?.annotations?.[Annotation.cordonedBy] === name) {
+        await uncordonIfOurs(this.api, name, nodeByName.get(node));
+      }
+      changed = true;
+    }
+    if (changed) {
+      records = [...byNode.values()];
+      decision = plan(up, records);
+    }
+
+    // Admission and status: one write guarded by resourceVersion, before any new node is touched.
+    const status: UpgradeStatus = {
+      observedGeneration: up.metadata.generation,
+      conditions: mergeConditions(up.status?.conditions, decision.conditions, now, up.metadata.generation ?? 1),
+      currentStage: decision.currentStage,
+      counts: decision.counts,
+      plan: decision.plan,
+      inFlight: decision.inFlight,
+      message: decision.waitingFor ? `waiting for ${decision.waitingFor}` : decision.done ? 'done' : `rolling out stage ${decision.currentStage}`,
+    };
+    if (!sameStatus(up.status, status)) {
+      let written: Upgrade;
+      try {
+        written = await this.api.replaceUpgradeStatus({ ...up, status });
+      } catch (e) {
+        if (isConflict(e)) return 200; // someone else wrote: replan from the new version
+        throw e;
+      }
+      this.writtenUpgrades.remember(written, this.upgrades.get(name)?.metadata.resourceVersion);
+      await this.conditionEvents(up, status.conditions ?? []);
+    }
+    this.publishMetrics(name, records);
+
+    // Create the records of admitted nodes (and of any admitted before a crash).
+    for (const node of decision.inFlight) {
+      if (byNode.has(node)) continue;
+      const r = await this.createRecord(up, node, decision, Phase.admitted);
+      byNode.set(node, r);
+      await this.event('NodeUpgrade', r.metadata.name, r.metadata.uid, 'Normal', Reason.admitted, `${node}: admitted (stage ${decision.plan.find((p) => p.node === node)?.stage})`);
+    }
+
+    // Advance every in-flight node by a step.
+    let requeue: number | undefined;
+    const steps = [...byNode.values()].filter((r) => IN_FLIGHT_PHASES.includes((r.status?.phase ?? Phase.admitted) as PhaseValue));
+    await Promise.all(steps.map(async (r) => {
+      const res = await advanceNode(ctx, r, nodeByName.get(r.spec.nodeName));
+      if (res.requeueMs !== undefined) requeue = Math.min(requeue ?? Infinity, res.requeueMs);
+    }));
+    if (!decision.done && up.spec.window && decision.waitingFor === 'the maintenance window') requeue = Math.min(requeue ?? Infinity, 30_000);
+    return requeue;
+  }
+
+  private async createRecord(up: Upgrade, node: string, d: PlanDecision, phase: PhaseValue): Promise<NodeUpgrade> {
+    const entry = d.plan.find((p) => p.node === node);
+    const body: NodeUpgrade = {
+      apiVersion: API_VERSION, kind: 'NodeUpgrade',
+      metadata: {
+        name: nodeUpgradeName(up.metadata.name, node),
+        labels: { [Label.upgrade]: up.metadata.name, [Label.node]: node.slice(0, 63) },
+        ownerReferences: [{ apiVersion: API_VERSION, kind: 'Upgrade', name: up.metadata.name, uid: up.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      },
+      spec: {
+        upgrade: up.metadata.name, nodeName: node, stage: entry?.stage ?? 'workers',
+        osImage: up.spec.osImage, kubernetesVersion: up.spec.kubernetesVersion, kubeadmAction: entry?.kubeadm ?? 'none',
+        hostSteps: false, rollback: false, attempt: 1,
+      },
+    };
+    let r: NodeUpgrade;
+    try {
+      r = await this.api.createNodeUpgrade(body);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      r = (await this.api.getNodeUpgrade(body.metadata.name)) as NodeUpgrade;
+    }
+    if (phase !== Phase.admitted && r.status?.phase !== phase) {
+      r = await this.api.replaceNodeUpgradeStatus({ ...r, status: { ...r.status, phase, reason: Reason.skipped, message: 'skipped by the admin (spec.skipNodes)', finishedAt: this.now().toISOString() } });
+    }
+    this.writtenRecords.remember(r, this.records.get(r.metadata.name)?.metadata.resourceVersion);
+    return r;
+  }
+
+  private async conditionEvents(up: Upgrade, next: UpgradeCondition[]): Promise<void> {
+    for (const c of next) {
+      const p = up.status?.conditions?.find((x) => x.type === c.type);
+      if (p?.status === c.status && p?.reason === c.reason) continue;
+      if (!p && c.status === 'False') continue;
+      const warn = c.type === 'Degraded' && c.status === 'True';
+      await this.event('Upgrade', up.metadata.name, up.metadata.uid, warn ? 'Warning' : 'Normal', c.reason ?? c.type, `${c.type}=${c.status}${c.message ? `: ${c.message}` : ''}`);
+    }
+  }
+
+  private publishMetrics(name: string, records: NodeUpgrade[]): void {
+    this.metrics.clearGauge('nkd_upgrade_nodes', { upgrade: name });
+    const by = new Map<string, number>();
+    for (const r of records) { const p = r.status?.phase ?? Phase.admitted; by.set(p, (by.get(p) ?? 0) + 1); }
+    for (const p of Object.values(Phase)) this.metrics.setGauge('nkd_upgrade_nodes', { upgrade: name, phase: p }, by.get(p) ?? 0);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Leader election on a coordination.k8s.io Lease. Acquire and renew are writes guarded by
+ * resourceVersion; a leader that cannot renew within renewDeadline stops acting before the
+ * Lease (leaseDuration > renewDeadline) can pass to another replica.
+ */
+import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { isConflict, type UpgradeApi } from './kube-api.js';
+
+/** Timing and identity of the election. */
+export interface LeaderOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+/** Callbacks of the election. */
+export interface LeaderCallbacks {
+  onStartedLeading(): void | Promise<void>;
+  onStoppedLeading(): void | Promise<void>;
+}
+
+/** Lease times are MicroTime (six fractional digits) on the wire. */
+function micro(d: Date | string): V1MicroTime { return new V1MicroTime(d); }
+
+/** Runs the election loop until stop(); calls back on gaining and losing the Lease. */
+export class LeaderElector {
+  private leading = false;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+  private lastRenew = 0;
+
+  constructor(private readonly api: UpgradeApi, private readonly opts: LeaderOptions, private readonly cb: LeaderCallbacks, private readonly now: () => Date = () => new Date()) {
+    if (opts.renewDeadlineSeconds >= opts.leaseDurationSeconds) throw new Error('leader election: renewDeadline must be shorter than leaseDuration');
+    if (opts.retryPeriodSeconds >= opts.renewDeadlineSeconds) throw new Error('leader election: retryPeriod must be shorter than renewDeadline');
+  }
+
+  /** True while this replica holds the Lease. */
+  get isLeader(): boolean { return this.leading; }
+
+  /** Starts the loop. */
+  start(): void { void this.tick(); }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), this.opts.retryPeriodSeconds * 1000);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const ok = await this.tryAcquireOrRenew();
+      if (ok) {
+        this.lastRenew = Date.now();
+        if (!this.leading) { this.leading = true; await this.cb.onStartedLeading(); }
+      }
+    } catch {
+      // transient API error: handled by the deadline below
+    }
+    if (this.leading && Date.now() - this.lastRenew > this.opts.renewDeadlineSeconds * 1000) {
+      this.leading = false;
+      await this.cb.onStoppedLeading();
+    }
+    this.schedule();
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.now();
+    const { namespace, name, identity, leaseDurationSeconds } = this.opts;
+    const cur = await this.api.readLease(namespace, name);
+    if (!cur) {
+      try {
+        await this.api.createLease(namespace, {
+          metadata: { name, namespace },
+          spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: micro(now), renewTime: micro(now), leaseTransitions: 0 },
+        });
+        return true;
+      } catch (e) { if (isConflict(e)) return false; throw e; }
+    }
+    const spec = cur.spec ?? {};
+    const held = spec.holderIdentity && spec.holderIdentity !== identity;
+    const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
+    const expired = renewed + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
+    if (held && !expired) return false;
+    const next: V1Lease = {
+      ...cur,
+      spec: {
+        ...spec,
+        holderIdentity: identity,
+        leaseDurationSeconds,
+        renewTime: micro(now),
+        acquireTime: held || !spec.holderIdentity || !spec.acquireTime ? micro(now) : micro(spec.acquireTime),
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (held ? 1 : 0),
+      },
+    };
+    try { await this.api.replaceLease(namespace, next); return true; } catch (e) { if (isConflict(e)) return false; throw e; }
+  }
+
+  /** Stops the loop; a leader releases the Lease so a standby takes over at once. */
+  async stop(release = true): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.leading) {
+      this.leading = false;
+      await this.cb.onStoppedLeading();
+      if (release) {
+        try {
+          const cur = await this.api.readLease(this.opts.namespace, this.opts.name);
+          if (cur?.spec?.holderIdentity === this.opts.identity) {
+            await this.api.replaceLease(this.opts.namespace, { ...cur, spec: { ...cur.spec, holderIdentity: undefined, renewTime: undefined, acquireTime: undefined } });
+          }
+        } catch { /* best effort */ }
+      }
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The operator's steps for one admitted node, as ordered, re-runnable steps keyed by the
+ * NodeUpgrade's phase: cordon → drain → host work (agent) → health gate → uncordon. Each step
+ * first checks what is already true (a new leader resumes from the API alone), then acts, then
+ * records the new phase. Only nodes carrying the operator's cordoned-by annotation are uncordoned.
+ */
+import type { V1Node } from '@kubernetes/client-node';
+import { drainPass } from './drain/drain.js';
+import type { UpgradeApi } from './kube-api.js';
+import type { Metrics } from './metrics.js';
+import { drainPolicy, healthGate, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from './types.js';
+import { atLeast } from './version.js';
+import { Annotation, HostPhase, HostStep, Phase, Reason, type PhaseValue } from './vocabulary.js';
+
+/** What a node step needs from the controller. */
+export interface StepContext {
+  api: UpgradeApi;
+  upgrade: Upgrade;
+  now: Date;
+  metrics: Metrics;
+  /** Records an Event on the NodeUpgrade. */
+  event(nu: NodeUpgrade, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  /** Remembers an object the controller wrote (its cache may lag). */
+  wrote(nu: NodeUpgrade): void;
+}
+
+/** Result of one step: the latest object and when to look again. */
+export interface StepResult { nu: NodeUpgrade; requeueMs?: number }
+
+/** True when the Node is Ready. */
+export function nodeReady(n: V1Node | undefined): boolean {
+  return n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+const secs = (from: string | undefined, now: Date) => (from ? (now.getTime() - new Date(from).getTime()) / 1000 : 0);
+
+/** Writes NodeUpgrade.status (guarded by resourceVersion) with a phase transition Event. */
+export async function setStatus(ctx: StepContext, nu: NodeUpgrade, patch: Partial<NodeUpgradeStatus>, event?: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<NodeUpgrade> {
+  const prev = nu.status?.phase as PhaseValue | undefined;
+  const status: NodeUpgradeStatus = { ...nu.status, ...patch };
+  if (patch.phase && patch.phase !== prev) status.lastTransitionTime = ctx.now.toISOString();
+  const out = await ctx.api.replaceNodeUpgradeStatus({ ...nu, status });
+  ctx.wrote(out);
+  if (patch.phase && patch.phase !== prev) {
+    ctx.metrics.inc('nkd_upgrade_transitions_total', { upgrade: nu.spec.upgrade, phase: patch.phase });
+    if (event) await ctx.event(out, event.type, event.reason, `${nu.spec.nodeName}: ${event.message}`);
+  }
+  return out;
+}
+
+async function setSpec(ctx: StepContext, nu: NodeUpgrade, patch: Partial<NodeUpgrade['spec']>): Promise<NodeUpgrade> {
+  const out = await ctx.api.replaceNodeUpgrade({ ...nu, spec: { ...nu.spec, ...patch } });
+  ctx.wrote(out);
+  return out;
+}
+
+/** Cordons the node unless it is unschedulable already; returns whether the operator owns the cordon. */
+async function cordon(ctx: StepContext, node: V1Node): Promise<boolean> {
+  const mine = node.metadata?.annotations?.[Annotation.cordonedBy] === ctx.upgrade.metadata.name;
+  if (node.spec?.unschedulable) return mine;
+  await ctx.api.mergePatchNode(node.metadata?.name ?? '', {
+    metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: ctx.upgrade.metadata.name } },
+    spec: { unschedulable: true },
+  });
+  return true;
+}
+
+/** Uncordons the node only if the operator's annotation (for this Upgrade) is on it. */
+export async function uncordonIfOurs(api: UpgradeApi, upgradeName: string, node: V1Node | undefined): Promise<boolean> {
+  if (!node || node.metadata?.annotations?.[Annotation.cordonedBy] !== upgradeName) return false;
+  await api.mergePatchNode(node.metadata?.name ?? '', {
+    metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: null } },
+    spec: { unschedulable: node.spec?.unschedulable ? null : undefined },
+  });
+  return true;
+}
+
+async function healthChecks(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Promise<string | undefined> {
+  const spec = ctx.upgrade.spec;
+  if (!nodeReady(node)) return 'the node is not Ready';
+  if (spec.kubernetesVersion && !atLeast(node.status?.nodeInfo?.kubeletVersion, spec.kubernetesVersion)) {
+    return `the kubelet reports ${node.status?.nodeInfo?.kubeletVersion}, not ${spec.kubernetesVersion}`;
+  }
+  if (spec.osImage && node.metadata?.annotations?.[Annotation.bootedImage] !== spec.osImage) return 'the node does not report the target image as booted';
+  for (const c of healthGate(spec).podsReady) {
+    const sel = Object.entries(c.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await ctx.api.listPods(c.namespace, sel, nu.spec.nodeName);
+    const ready = pods.some((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    if (!ready) return `no Ready pod ${c.namespace}/{${sel}} on the node`;
+  }
+  return undefined;
+}
+
+/** Advances one admitted node by at most one phase. */
+export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1Node | undefined): Promise<StepResult> {
+  let nu = input;
+  const st = nu.status ?? {};
+  const phase = (st.phase ?? Phase.admitted) as PhaseValue;
+  const name = nu.spec.nodeName;
+  const spec = ctx.upgrade.spec;
+  if (phase === Phase.succeeded || phase === Phase.failed || phase === Phase.skipped) return { nu };
+  if (!node) {
+    nu = await setStatus(ctx, nu, { phase: Phase.skipped, reason: Reason.nodeDeleted, message: 'the Node was deleted during the upgrade', finishedAt: ctx.now.toISOString() },
+      { type: 'Warning', reason: Reason.nodeDeleted, message: 'the Node was deleted; its slot is freed' });
+    return { nu };
+  }
+  switch (phase) {
+    case Phase.admitted: {
+      const ours = await cordon(ctx, node);
+      nu = await setStatus(ctx, nu, {
+        phase: Phase.draining, reason: Reason.cordoned, cordonedByOperator: ours, admittedAt: st.admittedAt ?? ctx.now.toISOString(),
+        drainStartedAt: ctx.now.toISOString(), message: ours ? 'cordoned; draining' : 'already cordoned by someone else (will not uncordon); draining',
+      }, { type: 'Normal', reason: Reason.cordoned, message: ours ? 'cordoned, draining' : 'was already cordoned by someone else; draining' });
+      return { nu, requeueMs: 0 };
+    }
+    case Phase.draining: {
+      const policy = drainPolicy(spec);
+      const r = await drainPass(ctx.api, name, policy, secs(st.drainStartedAt, ctx.now));
+      if (r.state === 'done') {
+        ctx.metrics.clearGauge('nkd_upgrade_drain_blocked', { upgrade: ctx.upgrade.metadata.name, node: name });
+        ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'drain' }, secs(st.drainStartedAt, ctx.now));
+        if (!nu.spec.hostSteps) nu = await setSpec(ctx, nu, { hostSteps: true });
+        nu = await setStatus(ctx, nu, { phase: Phase.upgrading, reason: Reason.drained, message: 'drained; the agent is doing the host steps', blockedBy: undefined, hostStartedAt: ctx.now.toISOString() },
+          { type: 'Normal', reason: Reason.drained, message: 'drained; host steps started' });
+        return { nu };
+      }
+      if (r.state === 'timeout') {
+        nu = await setStatus(ctx, nu, {
+          phase: Phase.failed, reason: Reason.drainTimeout, finishedAt: ctx.now.toISOString(), blockedBy: r.blockedBy,
+          message: `drain did not finish within ${policy.timeoutSeconds}s; ${r.remaining} pod(s) left${r.blockedBy ? `; blocked by ${r.blockedBy.pod}: ${r.blockedBy.reason}` : ''}`,
+        }, { type: 'Warning', reason: Reason.drainTimeout, message: `drain timed out${r.blockedBy ? ` (blocked by ${r.blockedBy.pod}${r.blockedBy.pdb ? `, PodDisruptionBudget ${r.blockedBy.pdb}` : ''})` : ''}` });
+        return { nu };
+      }
+      if (r.blockedBy) {
+        ctx.metrics.setGauge('nkd_upgrade_drain_blocked', { upgrade: ctx.upgrade.metadata.name, node: name, pod: r.blockedBy.pod, pdb: r.blockedBy.pdb ?? '' }, 1);
+        const prev = st.blockedBy;
+        if (prev?.pod !== r.blockedBy.pod || prev?.pdb !== r.blockedBy.pdb) {
+          nu = await setStatus(ctx, nu, { blockedBy: r.blockedBy, reason: Reason.drainBlocked, message: `drain blocked by ${r.blockedBy.pod}: ${r.blockedBy.reason}` });
+          await ctx.event(nu, 'Warning', Reason.drainBlocked, `${name}: drain blocked by ${r.blockedBy.pod}: ${r.blockedBy.reason}`);
+        }
+      }
+      const left = policy.timeoutSeconds - secs(st.drainStartedAt, ctx.now);
+      return { nu, requeueMs: Math.max(100, Math.min(2000, left * 1000)) };
+    }
+    case Phase.upgrading: {
+      const h = st.host;
+      if (!h || (h.attempt ?? 1) !== (nu.spec.attempt ?? 1)) return { nu };
+      if (h.phase === HostPhase.done) {
+        ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'host' }, secs(st.hostStartedAt, ctx.now));
+        nu = await setStatus(ctx, nu, { phase: Phase.verifying, reason: Reason.succeeded, message: `host steps done (boot ${h.bootId ?? '?'}); health gate`, verifyStartedAt: ctx.now.toISOString(), readySince: undefined });
+        return { nu, requeueMs: 0 };
+      }
+      if (h.phase === HostPhase.failed) {
+        const reason = h.step === HostStep.reboot ? Reason.bootedOldDeployment : Reason.hostStepsFailed;
+        nu = await setStatus(ctx, nu, { phase: Phase.failed, reason, message: h.message ?? 'a host step failed', finishedAt: ctx.now.toISOString() },
+          { type: 'Warning', reason, message: h.message ?? 'a host step failed' });
+      }
+      return { nu };
+    }
+    case Phase.verifying: {
+      const gate = healthGate(spec);
+      const problem = await healthChecks(ctx, nu, node);
+      if (!problem) {
+        const since = st.readySince ?? ctx.now.toISOString();
+        const settled = secs(since, ctx.now) >= gate.settleSeconds;
+        if (!settled) {
+          if (!st.readySince) nu = await setStatus(ctx, nu, { readySince: since });
+          return { nu, requeueMs: Math.max(50, (gate.settleSeconds - secs(since, ctx.now)) * 1000) };
+        }
+        if (st.cordonedByOperator) await uncordonIfOurs(ctx.api, ctx.upgrade.metadata.name, node);
+        ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'verify' }, secs(st.verifyStartedAt, ctx.now));
+        ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'total' }, secs(st.admittedAt, ctx.now));
+        nu = await setStatus(ctx, nu, { phase: Phase.succeeded, reason: Reason.succeeded, message: 'at the target', finishedAt: ctx.now.toISOString() },
+          { type: 'Normal', reason: Reason.succeeded, message: 'upgraded and healthy' });
+        return { nu };
+      }
+      if (st.readySince) nu = await setStatus(ctx, nu, { readySince: undefined });
+      if (secs(st.verifyStartedAt, ctx.now) < gate.timeoutSeconds) {
+        return { nu, requeueMs: Math.min(5000, Math.max(100, (gate.timeoutSeconds - secs(st.verifyStartedAt, ctx.now)) * 1000)) };
+      }
+      if (spec.osImage && st.host?.completedSteps?.includes(HostStep.reboot)) {
+        nu = await setSpec(ctx, nu, { rollback: true });
+        nu = await setStatus(ctx, nu, { phase: Phase.rollingBack, reason: Reason.healthGateFailed, message: `health gate failed (${problem}); rolling back the OS` },
+          { type: 'Warning', reason: Reason.healthGateFailed, message: `health gate failed: ${problem}; rolling back` });
+        return { nu };
+      }
+      nu = await setStatus(ctx, nu, { phase: Phase.failed, reason: Reason.healthGateFailed, message: `health gate failed: ${problem}`, finishedAt: ctx.now.toISOString() },
+        { type: 'Warning', reason: Reason.healthGateFailed, message: `health gate failed: ${problem}` });
+      return { nu };
+    }
+    case Phase.rollingBack: {
+      const h = st.host;
+      if (h?.phase === HostPhase.rolledBack || h?.phase === HostPhase.failed) {
+        const reason = h.phase === HostPhase.rolledBack ? Reason.rolledBack : Reason.hostStepsFailed;
+        nu = await setStatus(ctx, nu, { phase: Phase.failed, reason, message: `health gate failed; ${h.message ?? ''}`.trim(), finishedAt: ctx.now.toISOString() },
+          { type: 'Warning', reason, message: h.message ?? 'rollback finished' });
+      }
+      return { nu };
+    }
+    default:
+      return { nu };
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The rollout planner: a pure function from (Upgrade, Nodes, per-node records, now) to what the
+ * operator should do next — which nodes to admit, retry or skip, the ordered plan, counts and
+ * conditions. Nothing here touches the API or the clock; the property tests drive it directly.
+ */
+import { checkTargetVersion, atLeast } from './version.js';
+import { validateWindow, windowOpen } from './window.js';
+import type { PlanEntry, UpgradeSpec } from './types.js';
+import {
+  CONTROL_PLANE_STAGE, Condition, DEFAULT_WORKER_STAGE, IN_FLIGHT_PHASES, Label, Phase, Reason, type PhaseValue,
+} from './vocabulary.js';
+
+/** What the planner needs to know about one Node. */
+export interface NodeFacts {
+  name: string;
+  labels: Record<string, string>;
+  ready: boolean;
+  unschedulable: boolean;
+  /** Value of the cordoned-by annotation, if any. */
+  cordonedBy?: string;
+  kubeletVersion?: string;
+  /** Booted image reported by the agent (annotation), if any. */
+  bootedImage?: string;
+}
+
+/** What the planner needs to know about one NodeUpgrade. */
+export interface NodeRecordFacts {
+  phase: PhaseValue;
+  kubeadmAction?: 'apply' | 'node' | 'none';
+  retriedGeneration?: number;
+}
+
+/** Input of {@link planRollout}. */
+export interface PlanInput {
+  name: string;
+  generation: number;
+  spec: UpgradeSpec;
+  /** Upgrade.status.inFlight as last written. */
+  inFlight: string[];
+  nodes: NodeFacts[];
+  /** NodeUpgrade records of this Upgrade by node name. */
+  records: Map<string, NodeRecordFacts>;
+  now: Date;
+}
+
+/** A condition the operator should hold on the Upgrade. */
+export interface DesiredCondition { type: string; status: 'True' | 'False'; reason: string; message: string }
+
+/** Output of {@link planRollout}. */
+export interface PlanDecision {
+  /** Spec problems found at run time; when non-empty nothing starts. */
+  invalid: string[];
+  plan: PlanEntry[];
+  currentStage?: string;
+  /** Nodes to admit now, in order (the caller writes status.inFlight first, guarded by resourceVersion). */
+  admit: PlanEntry[];
+  /** Failed nodes the admin asked to retry (once per generation). */
+  retry: string[];
+  /** Nodes the admin asked to skip. */
+  skip: string[];
+  /** Upgrade.status.inFlight after this decision. */
+  inFlight: string[];
+  counts: { total: number; succeeded: number; inProgress: number; failed: number; skipped: number; pending: number; excluded: number; unavailable: number };
+  conditions: DesiredCondition[];
+  /** Why nothing more is admitted (for the status message), if so. */
+  waitingFor?: string;
+  /** True when every selected node is done. */
+  done: boolean;
+}
+
+function matches(labels: Record<string, string>, sel: { matchLabels?: Record<string, string> } | undefined): boolean {
+  return Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** Resolves maxUnavailable (count or percent) against a stage size: at least 1. */
+export function resolveMaxUnavailable(value: number | string | undefined, stageSize: number): number {
+  if (value === undefined) return 1;
+  if (typeof value === 'number') return Math.max(1, Math.floor(value));
+  const pct = Number(value.replace('%', ''));
+  return Math.max(1, Math.floor((stageSize * pct) / 100));
+}
+
+/** True when the node already runs the target (as far as the API shows). */
+export function atTarget(spec: UpgradeSpec, n: NodeFacts): boolean {
+  if (spec.kubernetesVersion && !atLeast(n.kubeletVersion, spec.kubernetesVersion)) return false;
+  if (spec.osImage && n.bootedImage !== spec.osImage) return false;
+  return true;
+}
+
+/** True when the node is unavailable for the budget: NotReady or cordoned by anyone. */
+export function nodeUnavailable(n: NodeFacts): boolean {
+  return !n.ready || n.unschedulable;
+}
+
+interface StagedNode { node: NodeFacts; stage: string; selected: boolean }
+
+function stageOf(spec: UpgradeSpec, n: NodeFacts): string {
+  if (Label.controlPlane in n.labels) return CONTROL_PLANE_STAGE;
+  for (const s of spec.stages ?? []) if (matches(n.labels, s.nodeSelector)) return s.name;
+  return DEFAULT_WORKER_STAGE;
+}
+
+/** Decides the next moves of one Upgrade. Pure: same input, same output. */
+export function planRollout(input: PlanInput): PlanDecision {
+  const { spec, records, now } = input;
+  const invalid: string[] = [];
+  const excludeSet = new Set(spec.excludeNodes ?? []);
+  const stageNames = [CONTROL_PLANE_STAGE, ...(spec.stages ?? []).map((s) => s.name), DEFAULT_WORKER_STAGE];
+
+  const inScope = input.nodes.filter((n) => matches(n.labels, spec.nodeSelector)).sort((a, b) => a.name.localeCompare(b.name));
+  const staged: StagedNode[] = inScope.map((node) => ({
+    node,
+    stage: stageOf(spec, node),
+    selected: !excludeSet.has(node.name) && node.labels[Label.exclude] !== 'true',
+  }));
+  const byName = new Map(staged.map((s) => [s.node.name, s]));
+
+  // Run-time validation: what the CRD schema cannot see.
+  if (spec.window) {
+    try { validateWindow(spec.window); } catch (e) { invalid.push((e as Error).message); }
+  }
+  const controlPlane = input.nodes.filter((n) => Label.controlPlane in n.labels);
+  if (spec.kubernetesVersion) {
+    const msg = checkTargetVersion(spec.kubernetesVersion, controlPlane.map((n) => n.kubeletVersion ?? ''));
+    if (msg) invalid.push(msg);
+  }
+  for (const s of spec.stages ?? []) {
+    if (!staged.some((x) => x.stage === s.name)) {
+      invalid.push(`spec.stages[${s.name}].nodeSelector selects no node: fix the labels or remove the stage`);
+    }
+  }
+
+  // Per-node state.
+  const isDone = (s: StagedNode): boolean => {
+    const r = records.get(s.node.name);
+    if (r) return r.phase === Phase.succeeded || r.phase === Phase.skipped;
+    return atTarget(spec, s.node);
+  };
+  const oldInFlight = new Set(input.inFlight);
+  const inFlightNow = (name: string): boolean => {
+    const r = records.get(name);
+    if (r) return IN_FLIGHT_PHASES.includes(r.phase);
+    return oldInFlight.has(name);
+  };
+
+  const retryGen = (name: string) => records.get(name)?.retriedGeneration ?? 0;
+  // A retry starts a node again: like an admission it waits for a valid spec, no pause and an open window.
+  const mayStart = invalid.length === 0 && !spec.paused && windowOpen(spec.window, now);
+  const retry = mayStart ? (spec.retryNodes ?? []).filter((n) => records.get(n)?.phase === Phase.failed && retryGen(n) < input.generation) : [];
+  const skip = (spec.skipNodes ?? []).filter((n) => {
+    const r = records.get(n);
+    return byName.has(n) && (r ? r.phase === Phase.failed : !isDone(byName.get(n) as StagedNode) && !oldInFlight.has(n));
+  });
+  const skipSet = new Set(skip);
+  const retrySet = new Set(retry);
+
+  const failed = staged.filter((s) => records.get(s.node.name)?.phase === Phase.failed && !skipSet.has(s.node.name) && !retrySet.has(s.node.name));
+
+  // kubeadm action for each control-plane node: "apply" exactly once, on the first one.
+  const cpApplied = controlPlane.some((n) => spec.kubernetesVersion && atLeast(n.kubeletVersion, spec.kubernetesVersion))
+    || [...records.values()].some((r) => r.kubeadmAction === 'apply' && r.phase === Phase.succeeded);
+  const applyOwner = [...records.entries()].find(([, r]) => r.kubeadmAction === 'apply' && r.phase !== Phase.skipped)?.[0];
+  let applyGiven = !!applyOwner || cpApplied;
+  const plan: PlanEntry[] = [];
+  for (const stage of stageNames) {
+    for (const s of staged.filter((x) => x.stage === stage && x.selected)) {
+      let kubeadm: 'apply' | 'node' | 'none' = 'none';
+      if (spec.kubernetesVersion) {
+        const recorded = records.get(s.node.name)?.kubeadmAction;
+        if (recorded) kubeadm = recorded;
+        else if (stage === CONTROL_PLANE_STAGE && !applyGiven && !isDone(s)) { kubeadm = 'apply'; applyGiven = true; }
+        else kubeadm = 'node';
+      }
+      plan.push({ node: s.node.name, stage, kubeadm });
+    }
+  }
+
+  // The current stage: the first with a selected node not done.
+  const notDone = (s: StagedNode) => s.selected && !isDone(s) && !skipSet.has(s.node.name);
+  const currentStage = stageNames.find((st) => staged.some((s) => s.stage === st && notDone(s)));
+  const done = currentStage === undefined;
+
+  // Gates for starting new nodes.
+  let waitingFor: string | undefined;
+  const degraded = invalid.length > 0 || failed.length > 0;
+  const open = windowOpen(invalid.length ? undefined : spec.window, now);
+  if (invalid.length) waitingFor = 'a valid spec';
+  else if (spec.paused) waitingFor = 'spec.paused to be cleared';
+  else if (failed.length) waitingFor = `the admin to retry or skip failed node(s) ${failed.map((f) => f.node.name).join(', ')}`;
+  else if (!open) waitingFor = 'the maintenance window';
+
+  const admit: PlanEntry[] = [];
+  let unavailable = 0;
+  if (currentStage !== undefined) {
+    const members = staged.filter((s) => s.stage === currentStage);
+    const unavailableSet = new Set(members.filter((s) => nodeUnavailable(s.node) || (inFlightNow(s.node.name) && !skipSet.has(s.node.name))).map((s) => s.node.name));
+    for (const n of retry) if (byName.get(n)?.stage === currentStage) unavailableSet.add(n);
+    unavailable = unavailableSet.size;
+    const budget = currentStage === CONTROL_PLANE_STAGE
+      ? 1
+      : resolveMaxUnavailable(
+        (spec.stages ?? []).find((s) => s.name === currentStage)?.maxUnavailable ?? spec.maxUnavailable,
+        members.length,
+      );
+    // No worker while a control-plane node is behind the target Kubernetes version.
+    const cpBehind = spec.kubernetesVersion
+      ? controlPlane.filter((n) => !atLeast(n.kubeletVersion, spec.kubernetesVersion as string) || inFlightNow(n.name))
+      : controlPlane.filter((n) => inFlightNow(n.name));
+    if (!waitingFor && currentStage !== CONTROL_PLANE_STAGE && cpBehind.length > 0) {
+      waitingFor = `control-plane node(s) ${cpBehind.map((n) => n.name).join(', ')} to reach the target`;
+    }
+    if (!waitingFor) {
+      for (const s of members) {
+        if (unavailable >= budget) { waitingFor = waitingFor ?? `a free slot (${unavailable}/${budget} unavailable in stage ${currentStage})`; break; }
+        const name = s.node.name;
+        if (!notDone(s) || inFlightNow(name) || records.has(name) || nodeUnavailable(s.node)) continue;
+        const entry = plan.find((p) => p.node === name) as PlanEntry;
+        admit.push(entry);
+        unavailable += 1;
+      }
+    }
+  }
+
+  // Counts and the new inFlight list.
+  const finished = (n: string) => { const r = records.get(n); return !!r && (r.phase === Phase.succeeded || r.phase === Phase.skipped); };
+  const inFlight = [...new Set([...input.inFlight, ...admit.map((a) => a.node)])]
+    .filter((n) => !finished(n) && !skipSet.has(n) && byName.has(n));
+  const selected = staged.filter((s) => s.selected);
+  const counts = {
+    total: selected.length,
+    succeeded: selected.filter((s) => { const r = records.get(s.node.name); return r ? r.phase === Phase.succeeded : atTarget(spec, s.node); }).length,
+    inProgress: selected.filter((s) => { const r = records.get(s.node.name); return (r ? IN_FLIGHT_PHASES.includes(r.phase) && r.phase !== Phase.failed : oldInFlight.has(s.node.name)) || admit.some((a) => a.node === s.node.name); }).length,
+    failed: failed.length,
+    skipped: selected.filter((s) => records.get(s.node.name)?.phase === Phase.skipped).length,
+    pending: 0,
+    excluded: staged.length - selected.length,
+    unavailable: staged.filter((s) => nodeUnavailable(s.node) || inFlight.includes(s.node.name)).length,
+  };
+  counts.pending = Math.max(0, counts.total - counts.succeeded - counts.inProgress - counts.failed - counts.skipped);
+
+  const conditions: DesiredCondition[] = [
+    degraded
+      ? { type: Condition.degraded, status: 'True', reason: invalid.length ? Reason.invalidSpec : Reason.nodeFailed, message: invalid.length ? invalid.join('; ') : `failed node(s): ${failed.map((f) => f.node.name).join(', ')}; retry them with spec.retryNodes or give up with spec.skipNodes` }
+      : { type: Condition.degraded, status: 'False', reason: Reason.healthy, message: '' },
+    spec.paused
+      ? { type: Condition.paused, status: 'True', reason: Reason.paused, message: 'spec.paused is true' }
+      : { type: Condition.paused, status: 'False', reason: Reason.notDone, message: '' },
+    done
+      ? { type: Condition.available, status: 'True', reason: Reason.done, message: `all ${counts.total} node(s) at the target` }
+      : { type: Condition.available, status: 'False', reason: Reason.notDone, message: `${counts.succeeded}/${counts.total} node(s) at the target` },
+    done
+      ? { type: Condition.progressing, status: 'False', reason: Reason.done, message: 'rollout complete' }
+      : degraded || spec.paused
+        ? { type: Condition.progressing, status: 'False', reason: degraded ? (invalid.length ? Reason.invalidSpec : Reason.nodeFailed) : Reason.paused, message: waitingFor ? `waiting for ${waitingFor}` : '' }
+        : { type: Condition.progressing, status: 'True', reason: !open ? Reason.waitingForWindow : Reason.rollingOut, message: waitingFor ? `waiting for ${waitingFor}` : `stage ${currentStage}` },
+  ];
+
+  return { invalid, plan, currentStage, admit, retry, skip, inFlight, counts, conditions, waitingFor, done };
+}

@@ -1,0 +1,131 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A real libvirtd for a test: started here with its own pid files, stopped by PID. */
+export interface LibvirtdHandle {
+  uri: string;
+  /** True when this harness started the daemons (and so stops them). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+const RUN_DIR = '/run/nkd-test-libvirt';
+
+async function answers(uri: string): Promise<boolean> {
+  try {
+    await run('virsh', ['-c', uri, 'uri'], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pidOf(file: string): number | undefined {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stopPid(pid: number | undefined, timeoutMs = 10_000): Promise<void> {
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Removes the LIBVIRT_* iptables chains (and the jumps into them) that libvirtd leaves behind. */
+export function cleanLibvirtIptables(): void {
+  for (const table of ['filter', 'nat', 'mangle']) {
+    let rules: string;
+    try {
+      rules = execFileSync('iptables', ['-t', table, '-S'], { encoding: 'utf8' });
+    } catch {
+      continue;
+    }
+    for (const line of rules.split('\n')) {
+      const m = /^-A (\S+) (.*-j (LIBVIRT_\S+).*)$/.exec(line);
+      if (m && !m[1]!.startsWith('LIBVIRT_')) {
+        try {
+          execFileSync('iptables', ['-t', table, '-D', m[1]!, ...m[2]!.split(' ')]);
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    for (const line of rules.split('\n')) {
+      const m = /^-N (LIBVIRT_\S+)$/.exec(line);
+      if (!m) continue;
+      try {
+        execFileSync('iptables', ['-t', table, '-F', m[1]!]);
+        execFileSync('iptables', ['-t', table, '-X', m[1]!]);
+      } catch {
+        /* in use or gone */
+      }
+    }
+  }
+}
+
+/** True when virsh and libvirtd are installed (hack/env/30-libvirt.sh). */
+export function libvirtInstalled(): boolean {
+  return existsSync('/usr/sbin/libvirtd') && existsSync('/usr/bin/virsh');
+}
+
+/**
+ * Starts virtlogd and libvirtd (QEMU driver) unless a libvirtd already answers on
+ * qemu:///system, and returns a handle whose stop() ends only what this call started.
+ */
+export async function startLibvirtd(): Promise<LibvirtdHandle> {
+  const uri = 'qemu:///system';
+  if (await answers(uri)) return { uri, started: false, stop: async () => {} };
+  mkdirSync(RUN_DIR, { recursive: true });
+  mkdirSync('/var/log/libvirt', { recursive: true });
+  const logPid = join(RUN_DIR, 'virtlogd.pid');
+  const daemonPid = join(RUN_DIR, 'libvirtd.pid');
+  await run('virtlogd', ['--daemon', `--pid-file=${logPid}`]);
+  await run('libvirtd', ['--daemon', `--pid-file=${daemonPid}`]);
+  const t0 = Date.now();
+  while (!(await answers(uri))) {
+    if (Date.now() - t0 > 30_000) {
+      await stopPid(pidOf(daemonPid));
+      await stopPid(pidOf(logPid));
+      throw new Error('libvirtd did not answer on qemu:///system within 30 s');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    uri,
+    started: true,
+    stop: async () => {
+      await stopPid(pidOf(daemonPid));
+      await stopPid(pidOf(logPid));
+      rmSync(RUN_DIR, { recursive: true, force: true });
+      cleanLibvirtIptables();
+    },
+  };
+}

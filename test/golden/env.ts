@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { keyPairFromPem, type KeyPair, type KeySource } from '../../pkg/pki/keys.js';
+import { seededRandom, type Random } from '../../pkg/pki/random.js';
+
+/** The fixed clock of golden renders. */
+export const GOLDEN_NOW = new Date('2026-01-01T00:00:00Z');
+
+const keysFile = fileURLToPath(new URL('./keys.json', import.meta.url));
+let pems: Record<string, string> | undefined;
+const cache = new Map<string, Promise<KeyPair>>();
+
+/**
+ * Fixed RSA-2048 keys by key name (test/golden/keys.json, made by hack/gen-render-keys.sh):
+ * renders with them are byte-stable and skip the slow key generation.
+ */
+export const fixtureKeys: KeySource = (name, type) => {
+  if (type !== 'rsa-2048') throw new Error(`fixture keys are RSA-2048 only (asked for ${type} for ${name})`);
+  pems ??= JSON.parse(readFileSync(keysFile, 'utf8')) as Record<string, string>;
+  const pem = pems[name];
+  if (!pem) throw new Error(`no fixture key "${name}" in test/golden/keys.json; add the name to hack/gen-render-keys.sh and run it`);
+  let p = cache.get(name);
+  if (!p) cache.set(name, (p = keyPairFromPem(pem, name)));
+  return p;
+};
+
+/** A seeded random stream per asset name: deterministic even when assets run concurrently. */
+export function goldenRandom(seed = 'golden'): (stream: string) => Random {
+  return (stream) => seededRandom(`${seed}/${stream}`);
+}
+
+/** The render options that make output byte-stable. */
+export function goldenRenderOptions(seed = 'golden'): { now: Date; keys: KeySource; random: (stream: string) => Random } {
+  return { now: GOLDEN_NOW, keys: fixtureKeys, random: goldenRandom(seed) };
+}

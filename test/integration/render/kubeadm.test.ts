@@ -1,0 +1,63 @@
+/**
+ * The real kubeadm accepts what nkd render writes: every kubeadm file validates, and
+ * `kubeadm init phase certs all` / `init phase kubeconfig all` reuse the rendered PKI and
+ * kubeconfigs of every control-plane node without generating anything.
+ */
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { kubeBinary } from '../../harness/controlplane.js';
+import { newestTestVersion } from '../../harness/versions.js';
+import { listTree } from '../../golden/tree.js';
+import { nodeCertDir, renderHa, run } from './fixture.js';
+
+const version = newestTestVersion();
+let kubeadm: string;
+let root: string;
+let dir: string;
+
+beforeAll(async () => {
+  kubeadm = kubeBinary('kubeadm', version);
+  ({ root } = await renderHa(version));
+  dir = join(root, 'cluster');
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe(`rendered kubeadm files and PKI with the real kubeadm ${version}`, () => {
+  test('every rendered kubeadm file passes kubeadm config validate', async () => {
+    const files = (await readdir(join(dir, 'kubeadm'))).sort();
+    expect(files).toEqual(['master-1.yaml', 'master-2.yaml', 'master-3.yaml', 'worker-1.yaml', 'worker-2.yaml']);
+    for (const f of files) {
+      const out = await run(kubeadm, ['config', 'validate', '--config', join(dir, 'kubeadm', f)]);
+      expect({ f, out: out.trim() }).toEqual({ f, out: 'ok' });
+    }
+  });
+
+  test.each([['master-1', '10.231.0.11'], ['master-2', '10.231.0.12'], ['master-3', '10.231.0.13']])(
+    'kubeadm init phase certs all uses the existing PKI of %s and generates nothing',
+    async (node, ip) => {
+      const { pki, config } = await nodeCertDir(dir, node, ip, root);
+      const before = await Promise.all((await listTree(pki)).map(async (f) => [f, await readFile(join(pki, f), 'utf8')]));
+      const out = await run(kubeadm, ['init', 'phase', 'certs', 'all', '--config', config]);
+      const lines = out.trim().split('\n').filter((l) => l.startsWith('[certs]') && !l.includes('Using certificateDir'));
+      expect(lines.length).toBe(11);
+      for (const l of lines) expect(l).toMatch(/Using (existing|the existing)/);
+      expect(out).not.toMatch(/Generating/);
+      const after = await Promise.all((await listTree(pki)).map(async (f) => [f, await readFile(join(pki, f), 'utf8')]));
+      expect(after).toEqual(before);
+    },
+  );
+
+  test('kubeadm init phase kubeconfig all uses the existing kubeconfigs of the init node', async () => {
+    const { config } = await nodeCertDir(dir, 'master-1', '10.231.0.11', join(root, 'kc'));
+    const confDir = join(root, 'kc', 'conf');
+    await cp(join(dir, 'auth', 'nodes', 'master-1'), confDir, { recursive: true });
+    await cp(join(dir, 'auth', 'admin.conf'), join(confDir, 'admin.conf'));
+    await cp(join(dir, 'auth', 'super-admin.conf'), join(confDir, 'super-admin.conf'));
+    const out = await run(kubeadm, ['init', 'phase', 'kubeconfig', 'all', '--kubeconfig-dir', confDir, '--config', config]);
+    for (const f of ['admin.conf', 'super-admin.conf', 'kubelet.conf', 'controller-manager.conf', 'scheduler.conf']) {
+      expect(out).toContain(`Using existing kubeconfig file: "${join(confDir, f)}"`);
+    }
+  });
+});
