@@ -13,6 +13,6 @@ export function register(program: Command): void {
   ).action(async (o: Record<string, unknown> & { file: string; rotateBootstrapToken?: boolean }) => {
     const { renderCommand } = await import('../../pkg/assets/render-command.js');
     const c = ctx();
-    await renderCommand(c.ui, { file: o.file, dir: c.dir, rotateBootstrapToken: o.rotateBootstrapToken, flags: o, env: c.env });
+    await renderCommand(c.ui, { file: o.file, dir: c.dir, rotateBootstrapToken: o.rotateBootstrapToken, flags: o, env: c.env, signal: c.signal });
   });
 }

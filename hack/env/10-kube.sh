@@ -14,7 +14,9 @@ command -v etcd >/dev/null || need+=(etcd-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v setpriv >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "${need[@]}"
+  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "${need[@]}"; }
+  # Run alone on a fresh machine the package lists may be empty: update once and retry.
+  apt_install || { apt-get -o DPkg::Lock::Timeout=600 update -qq && apt_install; }
 fi
 
 command -v go >/dev/null || { echo "10-kube.sh: Go is required (the kube binaries are built from Go modules); none on PATH" >&2; exit 1; }

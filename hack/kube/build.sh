@@ -6,7 +6,7 @@
 # A cached binary is reused: a second run takes about a second. See docs/testing.md.
 set -euo pipefail
 
-usage() { echo "usage: $0 VERSION [kube-apiserver|kube-controller-manager|kubeadm ...]" >&2; exit 2; }
+usage() { echo "usage: $0 VERSION [kube-apiserver|kube-controller-manager|kubeadm|kube-scheduler|kubectl ...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 version="${1#v}"
 shift

@@ -58,7 +58,12 @@ export function caAsset(plan: CaPlan, keyType: KeyType, userCA?: UserCA): Asset<
     async generate(_parents, env) {
       const inputs = inputsHash({ spec: plan.spec, keyType, user: userCA ? sha256(userCA.certPem) : undefined });
       const prior = await readPriorPair(env.prior, crt, key);
-      if (prior === 'partial') throw lostSecret(`${crt}, ${key}`, 'both files of the CA');
+      if (prior === 'partial') {
+        throw new NkdError(`${crt}, ${key}: one of the CA's two files is missing`, {
+          code: ExitCode.Usage,
+          hint: 'restore the missing file from version control or a backup (a new CA would not match the cluster); nothing was written',
+        });
+      }
       if (userCA) {
         const pair = await checkedPair(userCA.certPem, userCA.keyPem, `${userCA.field}.cert`, `${userCA.field}.key`);
         requireCA(pair, `${userCA.field}.cert`);
@@ -77,7 +82,9 @@ export function caAsset(plan: CaPlan, keyType: KeyType, userCA?: UserCA): Asset<
         if (!matchesRecord(env.prior, name, { [crt]: prior.certText, [key]: prior.keyText })) {
           env.note(`${crt} changed since the last render; using it as the ${plan.spec.commonName} CA`);
         }
-        return { value: prior.pair, files: pairFiles(plan.path, prior.pair), inputsHash: env.prior.record(name)?.inputs ?? inputs };
+        const was = env.prior.record(name)?.inputs;
+        if (was && was !== inputs) env.note(`spec.certificates changed; keeping the existing ${plan.spec.commonName} CA (${crt}): a new CA would orphan the cluster`);
+        return { value: prior.pair, files: pairFiles(plan.path, prior.pair), inputsHash: inputs };
       }
       if (env.prior.record(name)) throw lostSecret(`${crt}, ${key}`, 'the CA');
       const k = await env.keys(name, keyType);

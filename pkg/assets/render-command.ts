@@ -14,6 +14,8 @@ export interface RenderCommandOptions {
   /** Every parsed flag, for the layered settings. */
   flags: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
+  /** The CLI's interrupt signal. */
+  signal?: AbortSignal;
 }
 
 /** `nkd render`: load and validate the cluster file, render the directory, print a summary. */
@@ -22,7 +24,7 @@ export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<vo
   for (const w of warnings) ui.warn(formatProblem(o.file, w));
   const dir = o.dir ?? config.metadata.name;
   const t0 = performance.now();
-  const r = await renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken });
+  const r = await renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: o.signal });
   const ms = Math.round(performance.now() - t0);
   const sizes = sizeReport(config.spec.platform, r.nodes.map((n) => ({ name: n.name, bytes: n.ignitionBytes })));
   if (ui.json) {

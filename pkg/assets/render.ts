@@ -2,6 +2,7 @@ import { resolve, join } from 'node:path';
 import type { ClusterConfig } from '../config/types.gen.js';
 import { freshKeys, type KeySource } from '../pki/keys.js';
 import { systemRandom, type Random } from '../pki/random.js';
+import { ExitCode, NkdError } from '../ui/errors.js';
 import type { Ui } from '../ui/output.js';
 import { runAssets, type AssetFile, type GenerateEnv } from './asset.js';
 import { renderAssets } from './graph.js';
@@ -51,6 +52,8 @@ export interface RenderOptions {
   keys?: KeySource;
   /** Interruption points, for tests of atomicity. */
   commitHooks?: CommitHooks;
+  /** Aborted on SIGINT/SIGTERM: a render stopped before its commit writes nothing. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -74,20 +77,28 @@ export async function renderCluster(config: ClusterConfig, opts: RenderOptions):
     rotateBootstrapToken: opts.rotateBootstrapToken ?? false,
     note: (m) => notes.push(m),
   };
+  const t0 = performance.now();
   const outputs = await runAssets(assets, env);
+  const t1 = performance.now();
   const files: AssetFile[] = [];
   const state: RenderState = { apiVersion: 'nkd.nestos.openeuler.org/v1alpha1', kind: 'RenderState', cluster: config.metadata.name, assets: {} };
+  const hashes = new Map<string, string>();
   for (const a of assets) {
     const out = outputs.get(a.name)!;
     files.push(...out.files);
+    for (const f of out.files) hashes.set(f.path, sha256(f.contents));
     state.assets[a.name] = {
       ...(out.inputsHash ? { inputs: out.inputsHash } : {}),
-      files: Object.fromEntries(out.files.map((f) => [f.path, sha256(f.contents)])),
+      files: Object.fromEntries(out.files.map((f) => [f.path, hashes.get(f.path)!])),
     };
   }
+  if (store.state) ui?.info(`reusing the CAs, keys and bootstrap token of the previous render (${join(dir, '.nkd/state.json')})`);
   for (const n of notes.sort()) ui?.info(n);
-  if (store.state) ui?.debug(`reusing the CAs, keys and token recorded in ${join(dir, '.nkd/state.json')}`);
-  const result = await store.commit(files, state, opts.commitHooks);
+  if (opts.signal?.aborted) {
+    throw new NkdError('render interrupted before writing: the cluster directory is unchanged', { code: ExitCode.Interrupted });
+  }
+  const result = await store.commit(files, state, opts.commitHooks, hashes);
+  ui?.debug(`render: ${assets.length} assets generated in ${Math.round(t1 - t0)} ms, ${files.length} files committed in ${Math.round(performance.now() - t1)} ms`);
   const postRefs = outputs.get('manifests/post')!.value as string[];
   return {
     dir,

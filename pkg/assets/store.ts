@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { ExitCode, NkdError } from '../ui/errors.js';
 import type { AssetFile } from './asset.js';
+import { applyRecord, COMMIT, ensureParent, exists, readIfExists, recoverInterruptedRender, STAGING, writeAtomic, type CommitRecord } from './commit.js';
+
+export { recoverInterruptedRender } from './commit.js';
 import { diskPrior, type PriorRender } from './prior.js';
 import { parseState, STATE_PATH, stateJson, type RenderState } from './state.js';
 
 /** The list of what render wrote, with sha256 and size. */
 export const MANIFEST_PATH = 'manifest.json';
-const STAGING = '.nkd/staging';
-const COMMIT = '.nkd/commit.json';
 const LOCK = '.nkd/render.lock';
 /** Paths render owns; their presence without a state file means the state was lost. */
 const OWNED = ['manifest.json', 'pki', 'auth', 'ignition', 'kubeadm'];
@@ -47,105 +48,15 @@ export interface CommitHooks {
   afterCommitRecord?: () => Promise<void> | void;
 }
 
-interface CommitRecord {
-  moves: string[];
-  deletes: string[];
-}
-
 /** sha256 hex of a file's contents. */
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += BATCH) out.push(...(await Promise.all(items.slice(i, i + BATCH).map(fn))));
   return out;
-}
-
-function dirMode(rel: string): number {
-  return /^(pki|auth|\.nkd)(\/|$)/.test(rel) ? 0o700 : 0o755;
-}
-
-async function ensureParent(root: string, rel: string): Promise<void> {
-  const parent = dirname(rel);
-  if (parent !== '.') await mkdir(join(root, parent), { recursive: true, mode: dirMode(rel) });
-}
-
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
-
-/**
- * Finishes or discards a render that was interrupted: with a commit record, every staged file
- * is moved into place (the new render wins); without one, the staging area is dropped (the old
- * render stays). Either way the directory holds one render, never a mix.
- */
-export async function recoverInterruptedRender(dir: string): Promise<'none' | 'completed' | 'discarded'> {
-  const recordText = await readIfExists(join(dir, COMMIT));
-  if (recordText) {
-    const record = JSON.parse(recordText.toString('utf8')) as CommitRecord;
-    await applyRecord(dir, record);
-    return 'completed';
-  }
-  if (await exists(join(dir, STAGING))) {
-    await rm(join(dir, STAGING), { recursive: true, force: true });
-    return 'discarded';
-  }
-  return 'none';
-}
-
-async function applyRecord(dir: string, record: CommitRecord): Promise<void> {
-  for (const p of record.moves) {
-    const staged = join(dir, STAGING, p);
-    if (!(await exists(staged))) continue; // moved before the interruption
-    await ensureParent(dir, p);
-    await rename(staged, join(dir, p));
-  }
-  for (const p of record.deletes) {
-    await rm(join(dir, p), { force: true });
-    await removeEmptyParents(dir, p);
-  }
-  await rm(join(dir, STAGING), { recursive: true, force: true });
-  await rm(join(dir, COMMIT), { force: true });
-}
-
-async function removeEmptyParents(dir: string, rel: string): Promise<void> {
-  let parent = dirname(rel);
-  while (parent !== '.' && parent !== '') {
-    try {
-      await rmdir(join(dir, parent));
-    } catch {
-      return;
-    }
-    parent = dirname(parent);
-  }
 }
 
 function ownershipError(dir: string, why: string, hint: string): NkdError {
@@ -214,7 +125,7 @@ export class ClusterStore {
    * Commits a render: `files` (asset outputs) plus manifest.json and the state file. Files of
    * the previous render that are no longer produced are removed.
    */
-  async commit(files: AssetFile[], state: RenderState, hooks: CommitHooks = {}): Promise<CommitResult> {
+  async commit(files: AssetFile[], state: RenderState, hooks: CommitHooks = {}, hashes?: ReadonlyMap<string, string>): Promise<CommitResult> {
     const seen = new Set<string>();
     for (const f of files) {
       if (seen.has(f.path)) throw new Error(`internal: two assets write ${f.path}`);
@@ -227,7 +138,7 @@ export class ClusterStore {
       cluster: this.cluster,
       files: sorted.map((f) => ({
         path: f.path,
-        sha256: sha256(f.contents),
+        sha256: hashes?.get(f.path) ?? sha256(f.contents),
         size: Buffer.byteLength(f.contents),
         mode: f.secret ? '0600' : '0644',
       })),
@@ -245,9 +156,12 @@ export class ClusterStore {
       await recoverInterruptedRender(this.dir);
       const changed: AssetFile[] = [];
       const unchanged: string[] = [];
+      // Only files of the previous render can be unchanged; anything else is new (or a stray
+      // file at a path render owns, which it replaces).
+      const previous = new Set([...(this.manifest?.files ?? []).map((e) => e.path), MANIFEST_PATH, STATE_PATH]);
       await inBatches(all, async (f) => {
         const target = join(this.dir, f.path);
-        const old = await readIfExists(target);
+        const old = previous.has(f.path) ? await readIfExists(target) : undefined;
         const mode = f.secret ? 0o600 : 0o644;
         if (old && old.equals(Buffer.from(f.contents))) {
           if (((await stat(target)).mode & 0o777) !== mode) await chmod(target, mode);
@@ -262,8 +176,9 @@ export class ClusterStore {
       const staging = join(this.dir, STAGING);
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { recursive: true, mode: 0o700 });
+      const made = new Set<string>();
       await inBatches(changed, async (f) => {
-        await ensureParent(staging, f.path);
+        await ensureParent(staging, f.path, made);
         await writeFile(join(staging, f.path), f.contents, { mode: f.secret ? 0o600 : 0o644 });
       });
       await hooks.afterStage?.();

@@ -99,8 +99,8 @@ export interface ResourceStatus extends ResourceRef {
 /** A provider: plan, apply, destroy (see docs/adr/0300-provider-contract-and-journal.md). */
 export interface Provider {
   readonly name: string;
-  /** Checks the platform answers and the inputs exist (image, credentials); creates nothing. */
-  preflight(): Promise<void>;
+  /** Checks the platform answers and, for 'deploy', that the inputs exist (image); creates nothing. */
+  preflight(scope?: 'connect' | 'deploy'): Promise<void>;
   /** Reads live state; refuses (NkdError Usage) foreign resources before anything is created. */
   plan(desired: DesiredCluster, journal: Journal): Promise<Plan>;
   /** Creates what the plan says; idempotent; records each resource before and after. */

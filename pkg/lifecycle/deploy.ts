@@ -4,7 +4,7 @@ import type { ClusterConfig } from '../config/types.gen.js';
 import { providerForConfig, type ProviderOverrides } from '../infra/factory.js';
 import { Journal } from '../infra/journal.js';
 import type { Host, Plan, Provider } from '../infra/types.js';
-import { ExitCode, NkdError, usageError } from '../ui/errors.js';
+import { NkdError, usageError } from '../ui/errors.js';
 import { formatDuration, type Ui } from '../ui/output.js';
 import { desiredCluster } from './desired.js';
 import { runPhases, type Phase } from './phases.js';
@@ -33,7 +33,7 @@ export interface DeployOptions {
   timeouts?: { apiMs?: number; nodesMs?: number };
   /** Render step (default pkg/assets renderCluster). */
   render?: RenderFn;
-  /** Provider (default: from spec.platform). */
+  /** Provider (default: from spec.platform); an injected one is not closed by deploy. */
   provider?: Provider;
   /** Passed to the default provider (test guests: libvirt direct kernel boot). */
   providerOverrides?: ProviderOverrides;
@@ -73,9 +73,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const journal = await Journal.open(jfile, { clusterId: config.metadata.name, provider: provider.name, providerConfig: chosen.journalConfig });
   const result: DeployResult = { plan: { provider: provider.name, clusterId: config.metadata.name, items: [], desired: { clusterId: config.metadata.name, nodes: [] } }, dryRun: !!opts.dryRun, hosts: [], applied: [], phases: [] };
   let rendered: RenderResult | undefined;
-  const timed = (name: string): void => void result.phases.push({ name, ms: Math.round(journal.phases()[name]?.ms ?? 0) });
-  const afterPhase = async (name: string): Promise<void> => {
-    timed(name);
+  const afterPhase = async (name: string, ms: number): Promise<void> => {
+    result.phases.push({ name, ms: Math.round(ms) });
     await opts.afterPhase?.(name);
   };
 
@@ -90,7 +89,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       {
         name: 'render',
         run: async () => {
-          rendered = await render(config, { dir, ui, rotateBootstrapToken: mode === 'extend' });
+          rendered = await render(config, { dir, ui, rotateBootstrapToken: mode === 'extend', baseDir: opts.baseDir });
           ui.debug(`render: ${rendered.written.length} written, ${rendered.unchanged.length} unchanged`);
         },
       },
@@ -102,7 +101,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         },
       },
     ];
-    await runPhases(prepare, { ui, signal: opts.signal, afterPhase: async (n) => opts.afterPhase?.(n) });
+    await runPhases(prepare, { ui, signal: opts.signal, afterPhase });
     if (opts.dryRun) {
       ui.info('dry run: nothing was created (remove --dry-run to apply this plan)');
       return result;
@@ -119,7 +118,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     ];
     await runPhases(apply, { ui, signal: opts.signal, journal, afterPhase });
   } finally {
-    await provider.close();
+    if (!opts.provider) await provider.close();
   }
   const kubeconfig = must(rendered).adminKubeconfigPath;
   result.kubeconfig = kubeconfig;
@@ -189,7 +188,14 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
         }
         const make = opts.operatorManifests ?? (await loadOperatorManifests());
         const objects = make({ namespace: op.namespace, image: op.image }) as Parameters<typeof kube.applyObjects>[1];
-        result.applied.push(...(await kube.applyObjects(await kc(), objects, { signal, source: 'the upgrade operator' })));
+        const client = await kc();
+        const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+        if (crds.length > 0) {
+          await kube.installCrds(client, crds, { timeoutMs: 60_000, signal });
+          result.applied.push(...crds.map((c) => `CustomResourceDefinition ${c.metadata.name}`));
+        }
+        const rest = objects.filter((o) => o.kind !== 'CustomResourceDefinition');
+        result.applied.push(...(await kube.applyObjects(client, rest, { signal, source: 'the upgrade operator' })));
         ui.ok(`upgrade operator ${op.image} in namespace ${op.namespace}`);
       },
     },
@@ -205,12 +211,6 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
 }
 
 async function loadOperatorManifests(): Promise<(opts: { namespace?: string; image: string }) => object[]> {
-  // A computed specifier until pkg/upgrade/manifests.ts lands (the operator issue).
-  const specifier = '../upgrade/manifests.js';
-  try {
-    const mod = (await import(specifier)) as { operatorManifests: (opts: { namespace?: string; image: string }) => object[] };
-    return mod.operatorManifests;
-  } catch (e) {
-    throw new NkdError('the upgrade operator manifests are not available in this build', { code: ExitCode.Failure, cause: e, hint: 'set spec.upgradeOperator.enabled: false and install the operator later' });
-  }
+  const { operatorManifests } = await import('../upgrade/manifests.js');
+  return operatorManifests;
 }

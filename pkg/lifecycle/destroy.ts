@@ -42,7 +42,7 @@ export async function destroy(opts: DestroyOptions): Promise<DestroyReport> {
   const journal = await Journal.open(file, { clusterId, provider: data?.provider ?? provider?.name ?? 'libvirt', providerConfig });
   provider ??= await providerForJournal(journal, opts.providerOverrides);
   try {
-    await provider.preflight();
+    await provider.preflight('connect');
     if (!data) ui.warn(`no journal in ${dir}: sweeping ${provider.name} for resources tagged with cluster ${clusterId}`);
     const report = await ui
       .phase('destroy', () => provider.destroy(journal, { progress: ui, signal: opts.signal }), 'each deletion retried 3 times')
@@ -60,6 +60,6 @@ export async function destroy(opts: DestroyOptions): Promise<DestroyReport> {
     ui.ok(`cluster ${clusterId} destroyed: ${report.deleted.length} resources deleted, none remain`);
     return report;
   } finally {
-    await provider.close();
+    if (!opts.provider) await provider.close();
   }
 }

@@ -18,8 +18,8 @@ export interface PhaseRunOptions {
   signal?: AbortSignal;
   /** Where completed phases are recorded (for `nkd status` and resume messages). */
   journal?: Journal;
-  /** Called after each completed phase (tests interrupt here). */
-  afterPhase?: (name: string) => void | Promise<void>;
+  /** Called after each completed phase with its duration (tests interrupt here). */
+  afterPhase?: (name: string, ms: number) => void | Promise<void>;
 }
 
 /**
@@ -39,7 +39,8 @@ export async function runPhases(phases: Phase[], opts: PhaseRunOptions): Promise
       // Provider and API failures arrive as plain errors: name the phase, keep NkdError codes.
       throw e instanceof NkdError ? e : wrapError(p.name, e);
     }
-    await opts.journal?.phaseDone(p.name, performance.now() - t0);
-    await opts.afterPhase?.(p.name);
+    const ms = performance.now() - t0;
+    await opts.journal?.phaseDone(p.name, ms);
+    await opts.afterPhase?.(p.name, ms);
   }
 }

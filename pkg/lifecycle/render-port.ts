@@ -23,12 +23,10 @@ export interface RenderResult {
 }
 
 /** The render step deploy runs first; injected so the lifecycle is testable on its own. */
-export type RenderFn = (config: ClusterConfig, opts: { dir: string; ui?: Ui; rotateBootstrapToken?: boolean }) => Promise<RenderResult>;
+export type RenderFn = (config: ClusterConfig, opts: { dir: string; ui?: Ui; rotateBootstrapToken?: boolean; baseDir?: string }) => Promise<RenderResult>;
 
 /** pkg/assets/render.ts renderCluster, loaded lazily (it pulls in the whole asset graph). */
 export const renderWithAssets: RenderFn = async (config, opts) => {
-  // A computed specifier until pkg/assets/render.ts lands (the render issue); then import it directly.
-  const specifier = '../assets/render.js';
-  const mod = (await import(specifier)) as { renderCluster: RenderFn };
-  return mod.renderCluster(config, opts);
+  const { renderCluster } = await import('../assets/render.js');
+  return renderCluster(config, opts);
 };

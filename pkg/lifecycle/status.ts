@@ -117,7 +117,7 @@ export async function clusterStatus(opts: StatusOptions): Promise<StatusReport> 
     } catch (e) {
       report.resources = journal.entries().map((x) => ({ kind: x.kind, name: x.name, inJournal: true, state: `unknown (${(e as Error).message})` }));
     } finally {
-      await provider.close();
+      if (!opts.provider) await provider.close();
     }
   }
   return report;

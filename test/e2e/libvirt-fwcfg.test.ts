@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { packageRoot } from '../../pkg/paths.js';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +24,7 @@ let v: Virsh;
 let settings: LibvirtSettings;
 
 beforeAll(async () => {
+  if (!existsSync(join(packageRoot(), 'dist', 'cmd', 'nkd', 'main.js'))) await promisify(execFile)('npx', ['tsc', '-p', join(packageRoot(), 'tsconfig.json')], { cwd: packageRoot() }).catch(() => undefined);
   daemon = await startLibvirtd();
   dir = await mkdtemp(join(tmpdir(), 'nkd-e2e-libvirt-'));
   v = openVirsh(daemon.uri);
@@ -48,6 +53,14 @@ afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   }
 }, 120_000);
+
+const run = promisify(execFile);
+const main = () => join(packageRoot(), 'dist', 'cmd', 'nkd', 'main.js');
+
+/** The real CLI from dist/ (built by `npm test` before jest). */
+async function nkd(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run('node', [main(), ...args], { env: { ...process.env, XDG_STATE_HOME: join(dir, 'state') } });
+}
 
 async function waitShutOff(names: string[], timeoutMs: number): Promise<void> {
   const t0 = Date.now();
@@ -87,13 +100,19 @@ describe('deploying test guests on a real libvirtd with QEMU software emulation'
     }
     process.stderr.write(`libvirt e2e: provisioned ${NODES.length} guests in ${(provisionMs / 1000).toFixed(1)} s, all reported and powered off after ${(bootMs / 1000).toFixed(1)} s\n`);
 
-    const report = await provider.destroy(journal, { progress });
+    // Status and destroy through the real CLI, from the cluster directory alone (the journal).
+    const status = JSON.parse((await nkd(['--json', 'status', '--dir', dir])).stdout);
+    expect(status.resources.filter((r: { kind: string }) => r.kind === 'domain').map((r: { state: string }) => r.state)).toEqual(['shut off', 'shut off', 'shut off']);
+    expect(status.resources).toHaveLength(3 + 3 * NODES.length);
+    const destroyed = await nkd(['--json', 'destroy', '--dir', dir]);
+    const report = JSON.parse(destroyed.stdout);
     expect(report.remaining).toEqual([]);
+    expect(report.deleted).toHaveLength(3 + 3 * NODES.length);
     const ours = (names: string[]) => names.filter((n) => n.includes(CLUSTER));
     expect(ours(await listDomains(v))).toEqual([]);
     expect(ours(await listNetworks(v))).toEqual([]);
     expect(ours(await listPools(v))).toEqual([]);
     expect(await listVolumes(v, settings.pool.name)).toEqual([]);
-    expect(journal.entries()).toEqual([]);
+    expect((await Journal.read(journal.file))?.entries).toEqual([]);
   }, 600_000);
 });

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -96,36 +96,82 @@ export function libvirtInstalled(): boolean {
   return existsSync('/usr/sbin/libvirtd') && existsSync('/usr/bin/virsh');
 }
 
+async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = `${RUN_DIR}.lock`;
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - t0 > 60_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Starts virtlogd and libvirtd (QEMU driver) unless a libvirtd already answers on
- * qemu:///system, and returns a handle whose stop() ends only what this call started.
+ * qemu:///system. Test files that run at the same time share the daemons this harness started
+ * (each registers itself under RUN_DIR/users); the last one to stop stops them by PID. A
+ * libvirtd this harness did not start is never stopped.
  */
 export async function startLibvirtd(): Promise<LibvirtdHandle> {
   const uri = 'qemu:///system';
-  if (await answers(uri)) return { uri, started: false, stop: async () => {} };
-  mkdirSync(RUN_DIR, { recursive: true });
-  mkdirSync('/var/log/libvirt', { recursive: true });
   const logPid = join(RUN_DIR, 'virtlogd.pid');
   const daemonPid = join(RUN_DIR, 'libvirtd.pid');
-  await run('virtlogd', ['--daemon', `--pid-file=${logPid}`]);
-  await run('libvirtd', ['--daemon', `--pid-file=${daemonPid}`]);
-  const t0 = Date.now();
-  while (!(await answers(uri))) {
-    if (Date.now() - t0 > 30_000) {
-      await stopPid(pidOf(daemonPid));
-      await stopPid(pidOf(logPid));
-      throw new Error('libvirtd did not answer on qemu:///system within 30 s');
+  const me = join(RUN_DIR, 'users', `${process.pid}-${Math.random().toString(16).slice(2)}`);
+  const ours = await withLock(async () => {
+    if (await answers(uri)) {
+      if (!existsSync(daemonPid)) return false;
+      mkdirSync(join(RUN_DIR, 'users'), { recursive: true });
+      writeFileSync(me, '');
+      return true;
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    mkdirSync(join(RUN_DIR, 'users'), { recursive: true });
+    mkdirSync('/var/log/libvirt', { recursive: true });
+    await run('virtlogd', ['--daemon', `--pid-file=${logPid}`]);
+    await run('libvirtd', ['--daemon', `--pid-file=${daemonPid}`]);
+    const t0 = Date.now();
+    while (!(await answers(uri))) {
+      if (Date.now() - t0 > 30_000) {
+        await stopPid(pidOf(daemonPid));
+        await stopPid(pidOf(logPid));
+        throw new Error('libvirtd did not answer on qemu:///system within 30 s');
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    writeFileSync(me, '');
+    return true;
+  });
+  if (!ours) return { uri, started: false, stop: async () => {} };
   return {
     uri,
     started: true,
     stop: async () => {
-      await stopPid(pidOf(daemonPid));
-      await stopPid(pidOf(logPid));
-      rmSync(RUN_DIR, { recursive: true, force: true });
-      cleanLibvirtIptables();
+      await withLock(async () => {
+        rmSync(me, { force: true });
+        const others = readdirSync(join(RUN_DIR, 'users')).filter((f) => alive(Number(f.split('-')[0])));
+        if (others.length > 0) return;
+        await stopPid(pidOf(daemonPid));
+        await stopPid(pidOf(logPid));
+        rmSync(RUN_DIR, { recursive: true, force: true });
+        cleanLibvirtIptables();
+      });
     },
   };
 }

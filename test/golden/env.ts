@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../pkg/paths.js';
 import { keyPairFromPem, type KeyPair, type KeySource } from '../../pkg/pki/keys.js';
 import { seededRandom, type Random } from '../../pkg/pki/random.js';
 
 /** The fixed clock of golden renders. */
 export const GOLDEN_NOW = new Date('2026-01-01T00:00:00Z');
 
-const keysFile = fileURLToPath(new URL('./keys.json', import.meta.url));
+// From the package root: the compiled copy (dist/test/golden) has no keys.json next to it.
+const keysFile = join(packageRoot(), 'test', 'golden', 'keys.json');
 let pems: Record<string, string> | undefined;
 const cache = new Map<string, Promise<KeyPair>>();
 

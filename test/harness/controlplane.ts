@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -95,11 +96,17 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   await mkdir(join(dir, 'etcd'), { recursive: true, mode: 0o700 });
   const daemons: Daemon[] = [];
   let stopped = false;
+  // If the process exits without stop(), the daemons are killed first (processes.ts) and the
+  // temp dir is removed here.
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     for (const d of [...daemons].reverse()) await stopDaemon(d);
-    if (ownDir) await rm(dir, { recursive: true, force: true });
+    if (ownDir) {
+      process.removeListener('exit', removeDir);
+      await rm(dir, { recursive: true, force: true });
+    }
   };
   try {
     const pki = await generateTestPki(join(dir, 'pki'));
@@ -183,6 +190,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       });
     }
 
+    if (ownDir) process.once('exit', removeDir);
     return { kubeconfigPath, server, version, binDir: dirname(apiserverBin), stop };
   } catch (e) {
     await stop().catch(() => undefined);

@@ -57,9 +57,9 @@ export class LibvirtProvider implements Provider {
   }
 
   /** Checks that libvirt answers at the URI and the OS image is readable (creates nothing). */
-  async preflight(): Promise<void> {
+  async preflight(scope: 'connect' | 'deploy' = 'deploy'): Promise<void> {
     await this.connect();
-    if (this.settings.osImage) this.image = await inspectImage(this.settings.osImage);
+    if (scope === 'deploy' && this.settings.osImage) this.image = await inspectImage(this.settings.osImage);
   }
 
   private async connect(): Promise<void> {

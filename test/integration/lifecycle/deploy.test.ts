@@ -58,7 +58,7 @@ describe('nkd deploy (lifecycle phases)', () => {
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names); },
     });
     expect(result.phases.map((p) => p.name)).toEqual([
-      'provision', 'wait for the API server', 'wait for Ready nodes', 'apply CNI and post-hook manifests', 'install the upgrade operator', 'admin kubeconfig',
+      'preflight', 'render', 'plan', 'provision', 'wait for the API server', 'wait for Ready nodes', 'apply CNI and post-hook manifests', 'install the upgrade operator', 'admin kubeconfig',
     ]);
     expect(result.applied).toEqual([`Namespace ${ns}`, `ConfigMap ${ns}/cni-config`, `ConfigMap ${ns}/post-hook`]);
     const cm = await core().readNamespacedConfigMap({ name: 'post-hook', namespace: ns });
@@ -70,7 +70,7 @@ describe('nkd deploy (lifecycle phases)', () => {
     expect(ui.out()).toContain(`export KUBECONFIG=${join(dir, 'auth', 'admin.conf')}`);
     expect((await listDomains(v)).filter((d) => d.startsWith('demo-')).sort()).toEqual(names.map((n) => `demo-${n}`).sort());
     const journal = JSON.parse(await readFile(journalPath(dir), 'utf8'));
-    expect(Object.keys(journal.phases)).toEqual(result.phases.map((p) => p.name));
+    expect(Object.keys(journal.phases)).toEqual(result.phases.map((p) => p.name).slice(3));
   });
 
   it('prints the plan and creates nothing with --dry-run', async () => {
@@ -141,21 +141,82 @@ describe('nkd deploy (lifecycle phases)', () => {
     expect(ui.out()).toMatch(/plan \(libvirt, cluster demo\): 0 to create, 0 to update, 0 to adopt, 9 unchanged/);
   });
 
-  it('installs the upgrade operator when enabled', async () => {
-    const { base, dir, config, names, ns, provider } = await setup((doc) => {
-      doc.spec.upgradeOperator = { enabled: true, image: 'registry.example.com/nkd/operator:v1', namespace: 'nkd-system' };
+  it('installs the upgrade operator when enabled: its CRDs Established, then its objects', async () => {
+    const opNs = uniqueNamespace('nkd-op');
+    const { base, dir, config, names, provider } = await setup((doc) => {
+      doc.spec.upgradeOperator = { enabled: true, image: 'registry.example.com/nkd/nkd:v1', namespace: opNs };
     });
-    const seen: Array<{ namespace?: string; image: string }> = [];
+    cleanup.push(async () => void (await core().deleteNamespace({ name: opNs }).catch(() => undefined)));
     const result = await deploy({
       config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
       timeouts: { apiMs: 30_000, nodesMs: 30_000 },
-      operatorManifests: (o) => {
-        seen.push(o);
-        return [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'operator-stand-in', namespace: ns }, data: { image: o.image } }];
-      },
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names); },
     });
-    expect(seen).toEqual([{ namespace: 'nkd-system', image: 'registry.example.com/nkd/operator:v1' }]);
-    expect(result.applied).toContain(`ConfigMap ${ns}/operator-stand-in`);
+    expect(result.applied).toContain(`Namespace ${opNs}`);
+    expect(result.applied.filter((a) => a.startsWith('CustomResourceDefinition ')).length).toBeGreaterThan(0);
+    expect(result.applied.some((a) => a.startsWith(`Deployment ${opNs}/`))).toBe(true);
+    const { AppsV1Api } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    const deployments = await kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: opNs });
+    expect(deployments.items.map((d) => d.spec?.template.spec?.containers[0]?.image)).toEqual(['registry.example.com/nkd/nkd:v1']);
+  });
+
+  it('converges when interrupted after any phase: the re-run recreates nothing and finishes', async () => {
+    const { base, dir, config, names, provider } = await setup();
+    const phases = ['preflight', 'render', 'plan', 'provision', 'wait for the API server', 'wait for Ready nodes', 'apply CNI and post-hook manifests', 'install the upgrade operator'];
+    const uuids = async () => Object.fromEntries(await Promise.all(names.map(async (n) => [n, (await v.run(['domuuid', `demo-${n}`]).catch(() => 'missing')).trim()])));
+    let before: Record<string, string> | undefined;
+    for (const stopAfter of phases) {
+      const err = await deploy({
+        config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
+        timeouts: { apiMs: 30_000, nodesMs: 30_000 },
+        afterPhase: async (p) => {
+          if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names);
+          if (p === stopAfter) throw new NkdError(`killed after ${p}`, { code: ExitCode.Interrupted });
+        },
+      }).catch((e: unknown) => e as NkdError);
+      expect({ stopAfter, message: (err as NkdError).message }).toEqual({ stopAfter, message: `killed after ${stopAfter}` });
+      const now = await uuids();
+      if (before && !Object.values(before).includes('missing')) expect(now).toEqual(before);
+      before = now;
+    }
+    const ui = capturedUi();
+    await deploy({ config, dir, baseDir: base, ui, provider: provider(config), render: fakeRender(cp.kubeconfigPath), timeouts: { apiMs: 30_000, nodesMs: 30_000 } });
+    expect(await uuids()).toEqual(before);
+    expect(ui.out()).toMatch(/9 unchanged/);
+    expect((await listDomains(v)).filter((d) => d.startsWith('demo-')).sort()).toEqual(names.map((n) => `demo-${n}`).sort());
+  });
+
+  it('extends a deployed cluster: only the added node is created, with a freshly rotated bootstrap token', async () => {
+    const { base, dir, config, names, provider } = await setup();
+    await deploy({
+      config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
+      timeouts: { apiMs: 30_000, nodesMs: 30_000 },
+      afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names); },
+    });
+    const uuid = async (n: string) => (await v.run(['domuuid', `demo-${n}`])).trim();
+    const before = await Promise.all(names.map(uuid));
+    const extra = `worker-x${names[0]!.split('-').pop()}`;
+    const { validClusterConfig } = await import('../../fixtures/cluster.js');
+    const bigger = await validClusterConfig((doc) => {
+      doc.spec.libvirt.osImage = config.spec.libvirt?.osImage;
+      doc.spec.kubernetes.cni.manifest = config.spec.kubernetes.cni.manifest;
+      doc.spec.upgradeOperator = { enabled: false };
+      doc.spec.nodes = [...config.spec.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, mac: n.mac })), { name: extra, role: 'worker', ip: '10.231.0.31' }];
+    });
+    cleanup.push(() => deleteNodes(cp.kubeconfigPath, [extra]));
+    const calls: Array<{ rotateBootstrapToken?: boolean }> = [];
+    const ui = capturedUi();
+    await deploy({
+      config: bigger, dir, baseDir: base, ui, provider: provider(bigger), render: fakeRender(cp.kubeconfigPath, [], calls), mode: 'extend',
+      timeouts: { apiMs: 30_000, nodesMs: 30_000 },
+      afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, [extra]); },
+    });
+    expect(calls).toEqual([{ rotateBootstrapToken: true }]);
+    expect(ui.out()).toMatch(/plan \(libvirt, cluster demo\): 3 to create, 1 to update, 0 to adopt, 8 unchanged/);
+    expect(await Promise.all(names.map(uuid))).toEqual(before);
+    expect(await v.run(['domstate', `demo-${extra}`])).toMatch(/running/);
+    expect(ui.text()).toContain('✓ cluster demo extended: 3 nodes Ready');
   });
 });

@@ -8,6 +8,10 @@ import { renderCluster, type RenderResult } from '../../../pkg/assets/render.js'
 import { loadClusterText } from '../../../pkg/config/load.js';
 import { haClusterDoc, toYaml } from '../../fixtures/cluster.js';
 import { fixtureKeys } from '../../golden/env.js';
+import { freshKeys, type KeySource } from '../../../pkg/pki/keys.js';
+
+/** Fixed RSA keys (fast, real); ECDSA keys are generated (fast anyway). */
+const keys: KeySource = (name, type) => (type === 'rsa-2048' ? fixtureKeys(name, type) : freshKeys(name, type));
 
 /** Runs a binary; resolves with its combined output, rejects with it on failure. */
 export async function run(bin: string, args: string[]): Promise<string> {
@@ -27,7 +31,7 @@ export async function renderHa(version: string, mutate?: (doc: Record<string, an
   doc.spec.kubernetes.version = version;
   mutate?.(doc);
   const { config } = await loadClusterText(toYaml(doc), { file: join(root, 'cluster.yaml'), env: {} });
-  const result = await renderCluster(config, { dir: join(root, 'cluster'), keys: fixtureKeys });
+  const result = await renderCluster(config, { dir: join(root, 'cluster'), keys });
   return { root, result };
 }
 

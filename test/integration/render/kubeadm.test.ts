@@ -61,3 +61,40 @@ describe(`rendered kubeadm files and PKI with the real kubeadm ${version}`, () =
     }
   });
 });
+
+describe(`an ECDSA P-256 render with the real kubeadm ${version}`, () => {
+  test('validates, and kubeadm uses its existing certificates', async () => {
+    const { root: ecRoot } = await renderHa(version, (d) => (d.spec.certificates = { keyType: 'ecdsa-p256' }));
+    try {
+      const ecDir = join(ecRoot, 'cluster');
+      for (const f of (await readdir(join(ecDir, 'kubeadm'))).sort()) {
+        expect((await run(kubeadm, ['config', 'validate', '--config', join(ecDir, 'kubeadm', f)])).trim()).toBe('ok');
+      }
+      const { config } = await nodeCertDir(ecDir, 'master-2', '10.231.0.12', ecRoot);
+      const out = await run(kubeadm, ['init', 'phase', 'certs', 'all', '--config', config]);
+      expect(out).not.toMatch(/Generating/);
+      expect(out.match(/Using (existing|the existing)/g)?.length).toBe(11);
+    } finally {
+      await rm(ecRoot, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the golden render trees with the real kubeadm', () => {
+  test('every kubeadm file of every golden fixture passes kubeadm config validate (kubeadm of the fixture version)', async () => {
+    const { goldenFixtures, GOLDEN_DIR } = await import('../../golden/tree.js');
+    const yaml = (await import('js-yaml')).default;
+    let checked = 0;
+    for (const fixture of await goldenFixtures()) {
+      const doc = yaml.load(await readFile(join(GOLDEN_DIR, fixture, 'cluster.yaml'), 'utf8')) as any;
+      const bin = kubeBinary('kubeadm', String(doc.spec.kubernetes.version));
+      const kdir = join(GOLDEN_DIR, fixture, 'tree', 'kubeadm');
+      for (const f of (await readdir(kdir)).sort()) {
+        const out = await run(bin, ['config', 'validate', '--config', join(kdir, f)]);
+        expect({ fixture, f, out: out.trim() }).toEqual({ fixture, f, out: 'ok' });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(9);
+  });
+});

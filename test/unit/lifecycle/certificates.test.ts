@@ -1,10 +1,11 @@
+import '../../../pkg/pki/reflect-metadata.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { certificateExpiry } from '../../../pkg/lifecycle/status.js';
 
 async function selfSigned(cn: string, days: number): Promise<string> {
+  const x509 = await import('@peculiar/x509');
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const notBefore = new Date('2026-01-01T00:00:00Z');

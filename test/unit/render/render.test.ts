@@ -122,6 +122,22 @@ describe('render', () => {
     expect(cert.subjectAltName).toContain('IP Address:10.231.0.33');
   });
 
+  test('new validity settings keep the CAs (and say so) and re-issue the leaves with their old keys', async () => {
+    const dir = freshDir();
+    await render(await validClusterConfig(), dir);
+    const before = await snapshot(dir);
+    const lines: string[] = [];
+    const { Ui } = await import('../../../pkg/ui/output.js');
+    const ui = new Ui('info', false, { out: () => {}, err: (t) => void lines.push(t) });
+    await render(await validClusterConfig((d) => (d.spec.certificates = { caValidityDays: 1825, leafValidityDays: 90 })), dir, { ui });
+    const after = await snapshot(dir);
+    for (const f of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/sa.key', 'pki/nodes/master-1/apiserver.key']) expect([f, after.get(f)]).toEqual([f, before.get(f)]);
+    expect(after.get('pki/nodes/master-1/apiserver.crt')).not.toBe(before.get('pki/nodes/master-1/apiserver.crt'));
+    const leaf = new X509Certificate(after.get('pki/nodes/master-1/apiserver.crt')!);
+    expect(new Date(leaf.validTo).getTime() - GOLDEN_NOW.getTime()).toBe(90 * 86_400_000);
+    expect(lines.join('')).toContain('spec.certificates changed; keeping the existing kubernetes CA (pki/ca.crt)');
+  });
+
   test('a hand-edited certificate that no longer matches its key is refused, naming both files, and nothing is overwritten', async () => {
     const dir = freshDir();
     await render(await ha(), dir);
@@ -138,6 +154,18 @@ describe('render', () => {
     await render(await validClusterConfig(), dir);
     await rm(join(dir, 'pki/etcd/ca.key'));
     await expect(render(await validClusterConfig(), dir)).rejects.toThrow('pki/etcd/ca.crt, pki/etcd/ca.key: recorded in .nkd/state.json but missing');
+  });
+
+  test('a render interrupted before its commit writes nothing', async () => {
+    const dir = freshDir();
+    const c = await validClusterConfig();
+    await render(c, dir);
+    const before = await snapshot(dir);
+    const abort = new AbortController();
+    abort.abort();
+    await expect(render(await validClusterConfig((d) => (d.spec.nodes[1].labels = { a: 'b' })), dir, { signal: abort.signal }))
+      .rejects.toThrow('render interrupted before writing: the cluster directory is unchanged');
+    expect(await snapshot(dir)).toEqual(before);
   });
 
   test('a directory of another cluster is refused before anything is written', async () => {
