@@ -1,5 +1,5 @@
 // Jest runs the TypeScript sources as native ESM, transformed by swc (no type check here:
-// `npm run typecheck` is the type check). See docs/adr/0001-esm-and-jest.md.
+// `npm run typecheck` is the type check). See docs/adr/0001-esm-typescript-and-jest.md.
 const swc = [
   '@swc/jest',
   {
@@ -19,12 +19,17 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout-unit.ts'],
+    },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 300000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout-integration.ts'],
       // Shared real Kubernetes control plane, started on first use (test/harness, docs/testing.md).
       globalSetup: '<rootDir>/test/harness/globalSetup.ts',
       globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
@@ -33,7 +38,7 @@ export default {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-      testTimeout: 900000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout-e2e.ts'],
     },
   ],
 };

@@ -26,6 +26,11 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `nkd --help | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(ExitCode.Ok);
+    throw e;
+  });
   const program = buildProgram();
   const stop = (signal: string) => {
     if (interruptController().signal.aborted) process.exit(ExitCode.Interrupted);

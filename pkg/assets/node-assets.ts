@@ -25,8 +25,9 @@ export interface RenderedIgnition {
   sha512: string;
 }
 
-/** Asset names of a node's kubeadm file and Ignition config. */
+/** Asset name of a node's kubeadm file. */
 export const kubeadmAssetName = (node: string): string => `kubeadm/${node}`;
+/** Asset name of a node's Ignition config. */
 export const ignitionAssetName = (node: string): string => `ignition/${node}`;
 
 /** The node's kubeadm configuration file (needs the token and the CA's discovery hash). */

@@ -58,8 +58,8 @@ export function caAsset(plan: CaPlan, keyType: KeyType, userCA?: UserCA): Asset<
     async generate(_parents, env) {
       const inputs = inputsHash({ spec: plan.spec, keyType, user: userCA ? sha256(userCA.certPem) : undefined });
       const prior = await readPriorPair(env.prior, crt, key);
-      if (prior === 'partial') {
-        throw new NkdError(`${crt}, ${key}: one of the CA's two files is missing`, {
+      if (prior && 'missing' in prior) {
+        throw new NkdError(`${prior.missing}: missing, while the other half of the ${plan.spec.commonName} CA exists`, {
           code: ExitCode.Usage,
           hint: 'restore the missing file from version control or a backup (a new CA would not match the cluster); nothing was written',
         });
@@ -129,7 +129,7 @@ export function leafAsset(plan: LeafPlan, keyType: KeyType): Asset<CertAndKey> {
     async generate(parents, env) {
       const ca = parents.get<CertAndKey>(caAssetName(plan.ca));
       const prior = await readPriorPair(env.prior, crt, key);
-      const found = prior === 'partial' ? undefined : prior;
+      const found = prior && 'missing' in prior ? undefined : prior;
       const onDisk = found ? { [crt]: found.certText, [key]: found.keyText } : {};
       const { pair, inputs } = await leafPair(plan.path, plan.spec, keyType, ca, env, found, onDisk);
       return { value: pair, files: pairFiles(plan.path, pair), inputsHash: inputs };

@@ -38,10 +38,11 @@ export function requireCA(pair: CertAndKey, where: string): void {
 }
 
 /** Reads a pair of the previous render; undefined when neither file exists. */
-export async function readPriorPair(prior: PriorRender, certPath: string, keyPath: string): Promise<ReadPair | 'partial' | undefined> {
+export async function readPriorPair(prior: PriorRender, certPath: string, keyPath: string): Promise<ReadPair | { missing: string } | undefined> {
   const [certText, keyText] = await Promise.all([prior.read(certPath), prior.read(keyPath)]);
   if (certText === undefined && keyText === undefined) return undefined;
-  if (certText === undefined || keyText === undefined) return 'partial';
+  if (certText === undefined) return { missing: certPath };
+  if (keyText === undefined) return { missing: keyPath };
   return { pair: await checkedPair(certText, keyText, certPath, keyPath), certText, keyText };
 }
 

@@ -48,6 +48,8 @@ export interface Plan {
   items: PlanItem[];
   /** The desired state the plan was made for (apply works from it). */
   desired: DesiredCluster;
+  /** Things that may fail later (e.g. more memory asked for than the host has); printed with the plan. */
+  warnings: string[];
 }
 
 /** A host the provider created or adopted. */

@@ -71,7 +71,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     throw usageError(`nkd extend: no deployed cluster in ${dir} (no ${jfile})`, 'run `nkd deploy` first, or point --dir at the cluster directory');
   }
   const journal = await Journal.open(jfile, { clusterId: config.metadata.name, provider: provider.name, providerConfig: chosen.journalConfig });
-  const result: DeployResult = { plan: { provider: provider.name, clusterId: config.metadata.name, items: [], desired: { clusterId: config.metadata.name, nodes: [] } }, dryRun: !!opts.dryRun, hosts: [], applied: [], phases: [] };
+  const result: DeployResult = { plan: { provider: provider.name, clusterId: config.metadata.name, items: [], desired: { clusterId: config.metadata.name, nodes: [] }, warnings: [] }, dryRun: !!opts.dryRun, hosts: [], applied: [], phases: [] };
   let rendered: RenderResult | undefined;
   const afterPhase = async (name: string, ms: number): Promise<void> => {
     result.phases.push({ name, ms: Math.round(ms) });
@@ -98,6 +98,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         run: async () => {
           result.plan = await provider.plan(desiredCluster(config, must(rendered)), journal);
           if (!ui.json) ui.print(formatPlan(result.plan));
+          for (const w of result.plan.warnings) ui.warn(w);
         },
       },
     ];

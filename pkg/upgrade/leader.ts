@@ -52,6 +52,7 @@ export class LeaderElector {
     if (this.stopped) return;
     try {
       const ok = await this.tryAcquireOrRenew();
+      if (this.stopped) return;
       if (ok) {
         this.lastRenew = Date.now();
         if (!this.leading) { this.leading = true; await this.cb.onStartedLeading(); }

@@ -1,6 +1,7 @@
+import { jest } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,8 +9,11 @@ import { listDomains, listNetworks, listPools } from '../../pkg/infra/libvirt/in
 import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
 import { packageRoot } from '../../pkg/paths.js';
 import { toYaml, validClusterDoc } from '../fixtures/cluster.js';
-import { startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
+import { removeQemuLogs, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
 import { testGuest } from './guest.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(900_000);
 
 // The whole CLI on a real libvirtd: real render, provisioning, Ctrl-C, resume, a bounded wait
 // that runs out, and destroy. The guests boot the test image's empty disk (no Kubernetes), and
@@ -51,7 +55,7 @@ afterAll(async () => {
   } finally {
     await v?.close();
     await daemon?.stop();
-    for (const n of ['master-1', 'worker-1']) await rm(`/var/log/libvirt/qemu/${CLUSTER}-${n}-console.log`, { force: true });
+    removeQemuLogs(CLUSTER);
     await rm(base, { recursive: true, force: true });
   }
 }, 120_000);
@@ -92,6 +96,14 @@ describe('nkd deploy, Ctrl-C, resume, timeout and destroy through the CLI on a r
     expect(second.stderr).toMatch(/✗ the API server at https:\/\/127\.0\.0\.1:1 did not answer within 3 s/);
     expect(second.stderr).toContain(`serial console log /var/log/libvirt/qemu/${CLUSTER}-master-1-console.log on the libvirt host`);
     expect(await uuids()).toEqual(before);
+
+    // Each domain's fw_cfg entry points at a volume holding exactly that node's rendered Ignition.
+    for (const n of ['master-1', 'worker-1']) {
+      const xml = await v.run(['dumpxml', `${CLUSTER}-${n}`]);
+      const file = /<entry name='opt\/com\.coreos\/config' file='([^']+)'\/>/.exec(xml)?.[1];
+      expect(file).toBe(join(base, 'pool', `${CLUSTER}-${n}.ign`));
+      expect(await readFile(file as string)).toEqual(await readFile(join(dir, 'ignition', `${n}.ign`)));
+    }
 
     const status = JSON.parse((await run('node', [main(), '--json', 'status', '--dir', dir], { env: env() })).stdout);
     expect(status.api.error).toBeDefined();

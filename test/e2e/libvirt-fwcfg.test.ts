@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,8 +13,11 @@ import { listDomains, listNetworks, listPools, listVolumes } from '../../pkg/inf
 import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
 import type { DesiredCluster } from '../../pkg/infra/types.js';
-import { startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
+import { removeQemuLogs, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
 import { parseConsole, testGuest } from './guest.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(900_000);
 
 const CLUSTER = 'nkde2e';
 const NODES = ['master-1', 'worker-1', 'worker-2'];
@@ -50,6 +54,7 @@ afterAll(async () => {
   } finally {
     await v?.close();
     await daemon?.stop();
+    removeQemuLogs(CLUSTER);
     await rm(dir, { recursive: true, force: true });
   }
 }, 120_000);

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -12,8 +13,11 @@ import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
 import type { DesiredCluster } from '../../pkg/infra/types.js';
 import { packageRoot } from '../../pkg/paths.js';
-import { startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
+import { removeQemuLogs, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
 import { testGuest } from './guest.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(900_000);
 
 const run = promisify(execFile);
 const CLUSTER = 'nkdkill';
@@ -60,6 +64,7 @@ afterAll(async () => {
   } finally {
     await v?.close();
     await daemon?.stop();
+    removeQemuLogs(CLUSTER);
     await rm(dir, { recursive: true, force: true });
   }
 }, 120_000);

@@ -175,3 +175,10 @@ export async function startLibvirtd(): Promise<LibvirtdHandle> {
     },
   };
 }
+
+/** Removes libvirt's per-domain QEMU logs (and console logs) of a test cluster. */
+export function removeQemuLogs(clusterId: string): void {
+  const dir = '/var/log/libvirt/qemu';
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.startsWith(`${clusterId}-`)) rmSync(join(dir, f), { force: true });
+}

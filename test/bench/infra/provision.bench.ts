@@ -15,7 +15,7 @@ import { openVirsh } from '../../../pkg/infra/libvirt/virsh.js';
 import type { DesiredCluster } from '../../../pkg/infra/types.js';
 import type { Report } from '../run.js';
 import { median } from '../stats.js';
-import { libvirtInstalled, startLibvirtd } from '../../e2e/libvirtd.js';
+import { libvirtInstalled, removeQemuLogs, startLibvirtd } from '../../e2e/libvirtd.js';
 import { testGuest } from '../../e2e/guest.js';
 
 const quiet = { info() {}, ok() {}, warn() {}, debug() {} };
@@ -86,6 +86,7 @@ export async function run(report: Report): Promise<void> {
       }
     } finally {
       await daemon.stop();
+      removeQemuLogs('nkdbench');
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

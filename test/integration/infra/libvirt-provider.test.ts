@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Journal } from '../../../pkg/infra/journal.js';
@@ -6,6 +7,9 @@ import { openVirsh, type Virsh } from '../../../pkg/infra/libvirt/virsh.js';
 import { listDomains, listNetworks, listPools, listVolumes, getNetwork, getDomain } from '../../../pkg/infra/libvirt/inspect.js';
 import { ExitCode, NkdError } from '../../../pkg/ui/errors.js';
 import { desiredCluster, fakeQcow2, recordingProgress, scratch, testDriverSettings } from './libvirt-fixture.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(120_000);
 
 // Every test runs one scenario through one virsh session: the test driver keeps state per connection.
 let dir: string;
@@ -61,6 +65,14 @@ describe('the libvirt provider on the test driver', () => {
     const j = JSON.parse(await readFile(journal.file, 'utf8'));
     expect(j.entries).toHaveLength(12);
     expect(j.entries.every((e: { state: string }) => e.state === 'created')).toBe(true);
+  });
+
+  it('warns, without refusing, when the nodes ask for more memory than the libvirt host has', async () => {
+    const { provider, journal, desired } = await setup(['master-1', 'worker-1', 'worker-2', 'worker-3']);
+    const plan = await provider.plan(desired, journal);
+    // The test driver's host has 3072 MiB; four nodes of 1024 MiB ask for more.
+    expect(plan.warnings).toEqual(['the nodes ask for 4096 MiB of memory, the libvirt host has 3072 MiB: guests may fail to start or swap; lower memoryMiB or use fewer nodes per host']);
+    expect((await provider.plan(await desiredCluster(dir, 'demo', ['master-1']), journal)).warnings).toEqual([]);
   });
 
   it('plans nothing but keeps on a second run, and the second apply creates nothing', async () => {
@@ -178,5 +190,39 @@ describe('the libvirt provider on the test driver', () => {
     expect(await listPools(v)).toContain('nkd-demo');
     expect(await listDomains(v)).toContain('demo-x');
     expect(ours(await listDomains(v))).toEqual(['demo-x']);
+  });
+
+  it('attaches to an existing network without creating, changing or deleting it', async () => {
+    const { settings, journal, desired, progress } = await setup(['master-1']);
+    const provider = new LibvirtProvider({ ...settings, network: { ...settings.network, mode: 'existing', name: 'default' } }, v);
+    const plan = await provider.plan(desired, journal);
+    expect(plan.items[0]).toEqual({ kind: 'network', name: 'default', action: 'adopt', reason: 'existing network (not deleted by destroy)' });
+    await provider.apply(plan, journal, { progress });
+    expect(await v.run(['dumpxml', 'demo-master-1'])).toContain("<source network='default'/>");
+    const report = await provider.destroy(journal, { progress });
+    expect(report.kept).toEqual([{ kind: 'network', name: 'default', reason: 'not created by nkd (adopted); left in place' }]);
+    expect(await listNetworks(v)).toEqual(['default']);
+  });
+
+  it('refuses mode: existing when the named network does not exist', async () => {
+    const { settings, journal, desired } = await setup(['master-1']);
+    const provider = new LibvirtProvider({ ...settings, network: { ...settings.network, mode: 'existing', name: 'nope' } }, v);
+    await expect(provider.plan(desired, journal)).rejects.toMatchObject({
+      details: ['spec.libvirt.network.name: network "nope" does not exist (mode: existing); create it, name another one, or use mode: nat'],
+    });
+  });
+
+  it('refuses to resize a node and warns about a node removed from the file', async () => {
+    const { provider, journal, desired, progress } = await setup(['master-1', 'worker-1']);
+    await provider.apply(await provider.plan(desired, journal), journal, { progress });
+    const changed = { ...desired, nodes: [{ ...desired.nodes[0]!, memoryMiB: 2048 }] };
+    await expect(provider.plan(changed, journal)).rejects.toMatchObject({
+      code: ExitCode.Usage,
+      details: ['nodes.master-1: domain "demo-master-1" has 1 CPU and 1024 MiB, the cluster file says 1 CPU and 2048 MiB; nkd does not resize nodes: restore the file\'s values'],
+    });
+    const fewer = { ...desired, nodes: [desired.nodes[0]!] };
+    expect((await provider.plan(fewer, journal)).warnings).toEqual([
+      'node worker-1 (domain demo-worker-1) is no longer in the cluster file: nkd does not remove nodes; drain and delete it yourself, or put it back in the file',
+    ]);
   });
 });

@@ -1,4 +1,8 @@
+import { jest } from '@jest/globals';
 import { openVirsh, VirshError } from '../../../pkg/infra/libvirt/virsh.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(120_000);
 
 describe('a virsh session on the test driver', () => {
   it('keeps state across commands of one session and reports libvirt errors per command', async () => {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,6 +8,9 @@ import { promisify } from 'node:util';
 import { packageRoot } from '../../../pkg/paths.js';
 import { toYaml, validClusterDoc } from '../../fixtures/cluster.js';
 import { fakeQcow2 } from '../infra/libvirt-fixture.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(120_000);
 
 // The real CLI (dist/, built by `npm test` before jest) on bad input: a clear message naming
 // the field, exit code 2, no stack, nothing created.
@@ -106,4 +110,14 @@ describe('nkd deploy, status and destroy on bad input (the real CLI)', () => {
     expect(existsSync(join(dir, 'c', 'ignition', 'master-1.ign'))).toBe(true);
     expect(existsSync(join(dir, 'c', '.nkd', 'journal.json'))).toBe(false);
   }, 120_000);
+
+  it('refuses to destroy when libvirt is unreachable, keeping the journal', async () => {
+    const { Journal } = await import('../../../pkg/infra/journal.js');
+    const j = await Journal.open(join(dir, 'c', '.nkd', 'journal.json'), { clusterId: 'demo', provider: 'libvirt', providerConfig: { uri: 'qemu+tcp://127.0.0.1:1/system', network: 'nkd-demo', networkMode: 'nat', pool: 'nkd-demo', poolPath: '/x' } });
+    await j.done({ kind: 'domain', name: 'demo-master-1' });
+    const r = await nkd(['destroy', '--dir', join(dir, 'c')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/✗ spec\.libvirt\.uri: cannot connect to libvirt at "qemu\+tcp:\/\/127\.0\.0\.1:1\/system"/);
+    expect((await Journal.read(j.file))?.entries).toHaveLength(1);
+  });
 });

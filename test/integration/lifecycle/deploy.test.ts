@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -11,6 +12,9 @@ import { Journal } from '../../../pkg/infra/journal.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { ExitCode, NkdError } from '../../../pkg/ui/errors.js';
 import { capturedUi, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(120_000);
 
 // The waiting and applying phases run against a real kube-apiserver (Node objects created by
 // the test play the kubelets); provisioning runs on libvirt's test driver through one session.

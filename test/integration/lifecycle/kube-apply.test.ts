@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { sharedKubeconfig, uniqueNamespace } from '../../harness/shared.js';
 import { applyObjects } from '../../../pkg/kube/apply.js';
@@ -5,6 +6,9 @@ import { installCrds } from '../../../pkg/kube/crd.js';
 import { parseManifests } from '../../../pkg/kube/manifests.js';
 import { waitForApi } from '../../../pkg/kube/wait.js';
 import { ExitCode } from '../../../pkg/ui/errors.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(120_000);
 
 let kc: KubeConfig;
 beforeAll(async () => {

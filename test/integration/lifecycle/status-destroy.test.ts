@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import '../../../pkg/pki/reflect-metadata.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,9 @@ import { Journal } from '../../../pkg/infra/journal.js';
 import { journalPath } from '../../../pkg/lifecycle/deploy.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { capturedUi, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
+
+// jest ignores a project-level testTimeout: every test here may wait on real daemons.
+jest.setTimeout(120_000);
 
 let kubeconfig: string;
 let v: Virsh;
@@ -94,4 +98,19 @@ describe('nkd status and nkd destroy', () => {
     expect(err.details).toEqual(['pool nkd-demo: pool still holds someone-elses.img']);
     expect((await Journal.read(journalPath(dir)))?.entries.map((e) => `${e.kind} ${e.name} ${e.state}`)).toEqual(['pool nkd-demo deleting']);
   }, 60_000);
+
+  it('sweeps by cluster tag when the journal is lost, given the cluster file', async () => {
+    const { dir, config, provider } = await deployed();
+    await rm(journalPath(dir));
+    const ui = capturedUi();
+    const report = await destroy({ dir, ui, provider, config });
+    expect(ui.text()).toContain('! no journal in');
+    expect(report.deleted.map((r) => `${r.kind} ${r.name}`).sort()).toEqual([
+      'domain demo-' + config.spec.nodes[0]!.name, 'domain demo-' + config.spec.nodes[1]!.name,
+      'network nkd-demo', 'pool nkd-demo',
+      'volume demo-base.qcow2',
+      ...config.spec.nodes.flatMap((n) => [`volume demo-${n.name}.ign`, `volume demo-${n.name}.qcow2`]),
+    ].sort());
+    expect((await listDomains(v)).filter((d) => d.startsWith('demo-'))).toEqual([]);
+  });
 });

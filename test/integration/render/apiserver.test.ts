@@ -3,6 +3,7 @@
  * (mutual TLS), a real kube-apiserver runs with master-1's rendered certificates and keys, and
  * requests made with the rendered admin and super-admin kubeconfigs are authenticated.
  */
+import { jest } from '@jest/globals';
 import { request } from 'node:https';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { freePort } from '../../harness/ports.js';
 import { logTail, startDaemon, stopDaemon, type Daemon } from '../../harness/processes.js';
 import { newestTestVersion } from '../../harness/versions.js';
 import { renderHa } from './fixture.js';
+
+jest.setTimeout(120_000);
 
 interface Creds { ca: string; cert: string; key: string }
 
@@ -27,6 +30,19 @@ function https(url: string, creds: Creds, method = 'GET', body?: unknown): Promi
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+function bearer(url: string, token: string, ca: string, method: string, body: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, ca, servername: 'kubernetes', timeout: 5000, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
   });
 }
 
@@ -112,6 +128,7 @@ beforeAll(async () => {
     `--service-account-key-file=${pki}/sa.pub`, `--service-account-signing-key-file=${pki}/sa.key`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     '--service-cluster-ip-range=10.96.0.0/12', '--authorization-mode=Node,RBAC', '--profiling=false', '--v=1',
+    '--enable-bootstrap-token-auth',
   ], join(root, 'kube-apiserver.log'));
   daemons.push(apiserver);
   const superAdmin = await kubeconfigCreds(join(auth, 'super-admin.conf'));
@@ -137,6 +154,20 @@ describe(`a real kube-apiserver ${version} with the rendered PKI`, () => {
     const user = JSON.parse(r.body).status.userInfo;
     expect(user.username).toBe('kubernetes-admin');
     expect(user.groups).toEqual(expect.arrayContaining(['kubeadm:cluster-admins', 'system:authenticated']));
+  });
+
+  test('the rendered bootstrap token, once its Secret exists, authenticates as a kubeadm bootstrapper', async () => {
+    const { bootstrapTokenSecret } = await import('../../../pkg/pki/token.js');
+    const token = (await readFile(join(root, 'cluster', 'auth', 'bootstrap-token'), 'utf8')).trim();
+    const superAdmin = await kubeconfigCreds(join(auth, 'super-admin.conf'));
+    const created = await https(`${server}/api/v1/namespaces/kube-system/secrets`, superAdmin, 'POST', bootstrapTokenSecret(token, '1h', new Date()));
+    expect(created.status).toBe(201);
+    const r = await bearer(`${server}/apis/authentication.k8s.io/v1/selfsubjectreviews`, token, superAdmin.ca, 'POST',
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    expect(r.status).toBe(201);
+    const user = JSON.parse(r.body).status.userInfo;
+    expect(user.username).toBe(`system:bootstrap:${token.split('.')[0]}`);
+    expect(user.groups).toEqual(expect.arrayContaining(['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token']));
   });
 
   test("the rendered admin kubeconfig's CA is the CA that signed the serving certificate", async () => {

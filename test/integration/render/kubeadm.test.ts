@@ -3,12 +3,16 @@
  * `kubeadm init phase certs all` / `init phase kubeconfig all` reuse the rendered PKI and
  * kubeconfigs of every control-plane node without generating anything.
  */
+import { jest } from '@jest/globals';
 import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { kubeBinary } from '../../harness/controlplane.js';
 import { newestTestVersion } from '../../harness/versions.js';
 import { listTree } from '../../golden/tree.js';
 import { nodeCertDir, renderHa, run } from './fixture.js';
+
+// Per-project testTimeout is not applied by jest 30: each suite sets its own.
+jest.setTimeout(120_000);
 
 const version = newestTestVersion();
 let kubeadm: string;
@@ -19,7 +23,7 @@ beforeAll(async () => {
   kubeadm = kubeBinary('kubeadm', version);
   ({ root } = await renderHa(version));
   dir = join(root, 'cluster');
-});
+}, 120_000);
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -96,5 +100,35 @@ describe('the golden render trees with the real kubeadm', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(9);
+  });
+});
+
+/** The last kubeadm that reads kubeadm.k8s.io/v1beta3 files nkd writes below 1.31 (hack/env/40-render.sh). */
+const V1BETA3_KUBEADM = '1.30.4';
+
+describe(`a Kubernetes ${V1BETA3_KUBEADM} render (kubeadm.k8s.io/v1beta3) with the real kubeadm ${V1BETA3_KUBEADM}`, () => {
+  test('every file validates and kubeadm uses the existing certificates and kubeconfigs', async () => {
+    const old = kubeBinary('kubeadm', V1BETA3_KUBEADM);
+    const { root: r } = await renderHa(V1BETA3_KUBEADM);
+    try {
+      const d = join(r, 'cluster');
+      for (const f of (await readdir(join(d, 'kubeadm'))).sort()) {
+        const text = await readFile(join(d, 'kubeadm', f), 'utf8');
+        expect(text).toContain('apiVersion: kubeadm.k8s.io/v1beta3');
+        expect({ f, out: (await run(old, ['config', 'validate', '--config', join(d, 'kubeadm', f)])).trim() }).toEqual({ f, out: 'ok' });
+      }
+      const { config } = await nodeCertDir(d, 'master-3', '10.231.0.13', r);
+      const certs = await run(old, ['init', 'phase', 'certs', 'all', '--config', config]);
+      expect(certs).not.toMatch(/Generating/);
+      expect(certs.match(/Using (existing|the existing)/g)?.length).toBe(11);
+      const confDir = join(r, 'conf');
+      await cp(join(d, 'auth', 'nodes', 'master-1'), confDir, { recursive: true });
+      for (const f of ['admin.conf', 'super-admin.conf']) await cp(join(d, 'auth', f), join(confDir, f));
+      const { config: m1 } = await nodeCertDir(d, 'master-1', '10.231.0.11', join(r, 'm1'));
+      const kc = await run(old, ['init', 'phase', 'kubeconfig', 'all', '--kubeconfig-dir', confDir, '--config', m1]);
+      expect(kc.match(/Using existing kubeconfig file/g)?.length).toBe(5);
+    } finally {
+      await rm(r, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { AppsV1Api, PolicyV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { Annotation } from '../../../pkg/upgrade/vocabulary.js';
 import { NEW_IMAGE, OLD_IMAGE, type SimCluster } from './sim-cluster.js';
 import { newSim } from './setup.js';
@@ -22,6 +22,10 @@ async function podOn(node: string, app: string): Promise<void> {
     metadata: { name: `${app}-0`, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: app, uid: rs.metadata?.uid ?? '', controller: true }] },
     spec: { nodeName: node, containers: [{ name: 'c', image: 'pause' }] },
   } });
+  // play the kubelet: the pod runs and is Ready (a Pending pod may be evicted regardless of its budget)
+  const now = new Date();
+  await sim.core.patchNamespacedPodStatus({ name: `${app}-0`, namespace, body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
 
 async function pdb(app: string): Promise<void> {
@@ -95,6 +99,8 @@ describe('the upgrade operator under faults (real API server, simulated nodes)',
     cp.host.faults.bootIntoOld = true;
     await sim.startOperator('op-a', namespace);
     const up = await sim.createUpgrade('oldboot', { osImage: NEW_IMAGE, ...fast });
+    await new Promise((r) => setTimeout(r, 5000));
+    console.error(JSON.stringify([...(await sim.records(up.metadata.name)).values()].map((r) => r.status), null, 1), cp.host.actions());
     await sim.untilCondition(up.metadata.name, 'Degraded', 'True', 60_000, 'NodeFailed');
     const rec = (await sim.records(up.metadata.name)).get(cp.name);
     expect(rec?.status).toMatchObject({ phase: 'Failed', reason: 'BootedOldDeployment' });

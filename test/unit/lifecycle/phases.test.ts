@@ -48,7 +48,7 @@ describe('the phase runner', () => {
 describe('the printed plan', () => {
   it('shows one line per resource with its action, and the counts', () => {
     const text = formatPlan({
-      provider: 'libvirt', clusterId: 'demo', desired: { clusterId: 'demo', nodes: [] },
+      provider: 'libvirt', clusterId: 'demo', desired: { clusterId: 'demo', nodes: [] }, warnings: [],
       items: [
         { kind: 'network', name: 'nkd-demo', action: 'keep', reason: 'exists' },
         { kind: 'domain', name: 'demo-w2', action: 'create', node: 'w2', reason: 'worker' },

@@ -96,3 +96,15 @@ describe('randomness and tokens', () => {
     expect(newBootstrapToken(seededRandom('u'))).not.toBe(a);
   });
 });
+
+describe('bootstrap token secret', () => {
+  test("is kubeadm's kube-system Secret, expiring ttl after now", async () => {
+    const { bootstrapTokenSecret, durationMs } = await import('../../../pkg/pki/token.js');
+    expect(durationMs('24h')).toBe(86_400_000);
+    expect(durationMs('90m')).toBe(5_400_000);
+    const s = bootstrapTokenSecret('abcdef.0123456789abcdef', '2h', new Date('2026-01-01T00:00:00.500Z'));
+    expect(s.metadata).toEqual({ name: 'bootstrap-token-abcdef', namespace: 'kube-system' });
+    expect(s.type).toBe('bootstrap.kubernetes.io/token');
+    expect(s.stringData).toMatchObject({ 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', expiration: '2026-01-01T02:00:00Z', 'usage-bootstrap-authentication': 'true' });
+  });
+});

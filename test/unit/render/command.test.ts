@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,9 @@ import { renderCommand } from '../../../pkg/assets/render-command.js';
 import { Ui } from '../../../pkg/ui/output.js';
 import { NkdError } from '../../../pkg/ui/errors.js';
 import { toYaml, validClusterDoc } from '../../fixtures/cluster.js';
+
+// Renders under a loaded CI machine can pass jest's 5 s default.
+jest.setTimeout(60_000);
 
 let root: string;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 // Golden files: each fixture under test/golden/ is rendered with fixed keys, clock and
 // randomness, and the whole tree is compared file by file with test/golden/<fixture>/tree/.
 // Regenerate (then review the diff like code): bash hack/update-golden.sh
+import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,9 @@ import { loadClusterConfig } from '../../../pkg/config/load.js';
 import { renderCluster } from '../../../pkg/assets/render.js';
 import { goldenRenderOptions } from '../../golden/env.js';
 import { copyTree, GOLDEN_DIR, goldenFixtures, listTree } from '../../golden/tree.js';
+
+// Renders under a loaded CI machine can pass jest's 5 s default.
+jest.setTimeout(60_000);
 
 const update = process.env.UPDATE_GOLDEN === '1';
 const fixtures = await goldenFixtures();

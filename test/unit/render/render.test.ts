@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,9 @@ import { loadClusterText } from '../../../pkg/config/load.js';
 import { haClusterDoc, toYaml, validClusterConfig, validClusterDoc } from '../../fixtures/cluster.js';
 import { fixtureKeys, goldenRenderOptions, GOLDEN_NOW } from '../../golden/env.js';
 import { listTree } from '../../golden/tree.js';
+
+// Renders under a loaded CI machine can pass jest's 5 s default.
+jest.setTimeout(60_000);
 
 let root: string;
 beforeAll(async () => {
@@ -153,6 +157,8 @@ describe('render', () => {
     const dir = freshDir();
     await render(await validClusterConfig(), dir);
     await rm(join(dir, 'pki/etcd/ca.key'));
+    await expect(render(await validClusterConfig(), dir)).rejects.toThrow('pki/etcd/ca.key: missing, while the other half of the etcd-ca CA exists');
+    await rm(join(dir, 'pki/etcd/ca.crt'));
     await expect(render(await validClusterConfig(), dir)).rejects.toThrow('pki/etcd/ca.crt, pki/etcd/ca.key: recorded in .nkd/state.json but missing');
   });
 
