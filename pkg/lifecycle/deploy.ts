@@ -1,4 +1,4 @@
-import { chmod } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ClusterConfig } from '../config/types.gen.js';
 import { providerForConfig, type ProviderOverrides } from '../infra/factory.js';
@@ -109,6 +109,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     }
     await journal.resetPhases();
     const apply: Phase[] = [
+      ...(mode === 'extend' ? [joinTokenPhase(opts, () => must(rendered))] : []),
       {
         name: 'provision',
         run: async () => {
@@ -134,6 +135,28 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 function must<T>(v: T | undefined): T {
   if (v === undefined) throw new NkdError('internal: phase order broken (render did not run)');
   return v;
+}
+
+/**
+ * extend: the render rotated the bootstrap token (the one kubeadm init registered may have
+ * expired); the new nodes can only join once the running cluster knows the new one.
+ */
+function joinTokenPhase(opts: DeployOptions, rendered: () => RenderResult): Phase {
+  return {
+    name: 'register the join token',
+    run: async () => {
+      const kube = await import('../kube/index.js');
+      const { bootstrapTokenSecret } = await import('../pki/token.js');
+      const file = join(opts.dir, 'auth', 'bootstrap-token');
+      const token = (await readFile(file, 'utf8').catch(() => {
+        throw new NkdError(`extend: no bootstrap token at ${file}`, { hint: 'run `nkd render` on the cluster directory, then extend again' });
+      })).trim();
+      const secret = bootstrapTokenSecret(token, opts.config.spec.kubernetes.bootstrapTokenTTL, new Date(), 'nkd extend: join token');
+      const client = await kube.loadKubeconfig(rendered().adminKubeconfigPath);
+      await kube.applyObjects(client, [secret as unknown as Parameters<typeof kube.applyObjects>[1][number]], { signal: opts.signal, source: 'the join token' });
+      opts.ui.ok(`join token ${secret.metadata.name} registered, valid for ${opts.config.spec.kubernetes.bootstrapTokenTTL}`);
+    },
+  };
 }
 
 /** The phases after provisioning: they talk to the cluster through the admin kubeconfig. */

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { etcdBinary, kubeBinary } from './binaries.js';
-import { generateTestPki, writeAdminKubeconfig, type TestPki } from './certs.js';
+import { generateTestPki, writeAdminKubeconfig } from './certs.js';
 import { freePort } from './ports.js';
-import { logTail, startDaemon, stopDaemon, type Daemon } from './processes.js';
+import { logTail, onAbnormalExit, startDaemon, stopDaemon, type Daemon } from './processes.js';
 import { newestTestVersion } from './versions.js';
 
 export { kubeBinary, etcdBinary, kubeCacheDir } from './binaries.js';
@@ -40,12 +40,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function httpsGet(url: string, pki: TestPki | undefined): Promise<{ status: number; body: string }> {
+/** Client TLS material for probing kube-apiserver; undefined probes a self-signed endpoint. */
+type ProbeTls = { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
+
+function httpsGet(url: string, tls: ProbeTls): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const tls = pki
-      ? { ca: readFileSyncCached(pki.caCert), cert: readFileSyncCached(pki.adminCert), key: readFileSyncCached(pki.adminKey) }
-      : { rejectUnauthorized: false };
-    const req = request(url, { ...tls, timeout: 5000 }, (res) => {
+    const req = request(url, { ...(tls ?? { rejectUnauthorized: false }), timeout: 5000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -55,13 +55,6 @@ function httpsGet(url: string, pki: TestPki | undefined): Promise<{ status: numb
     req.on('error', reject);
     req.end();
   });
-}
-
-const pemCache = new Map<string, Buffer>();
-function readFileSyncCached(path: string): Buffer {
-  const b = pemCache.get(path);
-  if (!b) throw new Error(`internal: ${path} not preloaded`);
-  return b;
 }
 
 async function waitFor(what: string, daemon: Daemon, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
@@ -96,21 +89,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   await mkdir(join(dir, 'etcd'), { recursive: true, mode: 0o700 });
   const daemons: Daemon[] = [];
   let stopped = false;
-  // If the process exits without stop(), the daemons are killed first (processes.ts) and the
-  // temp dir is removed here.
-  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  // If the process exits or is signalled without stop(), the daemons are killed and then the
+  // temp dir is removed (processes.ts).
+  const forget = ownDir ? onAbnormalExit(() => rmSync(dir, { recursive: true, force: true })) : () => false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     for (const d of [...daemons].reverse()) await stopDaemon(d);
-    if (ownDir) {
-      process.removeListener('exit', removeDir);
-      await rm(dir, { recursive: true, force: true });
-    }
+    forget();
+    if (ownDir) await rm(dir, { recursive: true, force: true });
   };
   try {
     const pki = await generateTestPki(join(dir, 'pki'));
-    for (const f of [pki.caCert, pki.adminCert, pki.adminKey]) pemCache.set(f, await readFile(f));
+    const adminTls: ProbeTls = { ca: await readFile(pki.caCert), cert: await readFile(pki.adminCert), key: await readFile(pki.adminKey) };
 
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
@@ -159,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     ], join(dir, 'kube-apiserver.log'));
     daemons.push(apiserver);
     await waitFor('kube-apiserver', apiserver, 120_000, async () => {
-      const res = await httpsGet(`${server}/readyz`, pki);
+      const res = await httpsGet(`${server}/readyz`, adminTls);
       return res.status === 200;
     });
 
@@ -190,7 +181,6 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       });
     }
 
-    if (ownDir) process.once('exit', removeDir);
     return { kubeconfigPath, server, version, binDir: dirname(apiserverBin), stop };
   } catch (e) {
     await stop().catch(() => undefined);

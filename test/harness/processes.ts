@@ -12,6 +12,7 @@ export interface Daemon {
 }
 
 const running = new Set<Daemon>();
+const cleanups = new Set<() => void>();
 let handlersInstalled = false;
 
 function killAllNow(): void {
@@ -23,6 +24,24 @@ function killAllNow(): void {
     }
   }
   running.clear();
+  for (const c of cleanups) {
+    try {
+      c();
+    } catch {
+      // best effort while exiting
+    }
+  }
+  cleanups.clear();
+}
+
+/**
+ * Registers a synchronous cleanup (e.g. removing a temp dir) run after the daemons are killed
+ * when the process exits or is signalled without a proper stop; returns its deregistration.
+ */
+export function onAbnormalExit(cleanup: () => void): () => void {
+  installExitHandlers();
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
 }
 
 function installExitHandlers(): void {

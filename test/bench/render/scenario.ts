@@ -11,32 +11,7 @@ import { renderCluster } from '../../../pkg/assets/render.js';
 import { loadClusterText } from '../../../pkg/config/load.js';
 import { freshKeys } from '../../../pkg/pki/keys.js';
 import { fixtureKeys } from '../../golden/env.js';
-
-/** A cluster file with `cps` control-plane nodes and `workers` workers in a /16. */
-export function benchCluster(cps: number, workers: number, keyType: string): string {
-  const nodes = [
-    ...Array.from({ length: cps }, (_, i) => `    - { name: master-${i + 1}, role: control-plane, ip: 10.231.0.${11 + i} }`),
-    ...Array.from({ length: workers }, (_, i) => `    - { name: worker-${i + 1}, role: worker, ip: 10.231.${1 + Math.floor(i / 250)}.${1 + (i % 250)} }`),
-  ];
-  return [
-    'apiVersion: nkd.nestos.openeuler.org/v1alpha1',
-    'kind: Cluster',
-    'metadata: { name: bench }',
-    'spec:',
-    '  platform: libvirt',
-    '  libvirt: { osImage: /x.qcow2, network: { cidr: 10.231.0.0/16 } }',
-    '  nodes:',
-    ...nodes,
-    '  kubernetes:',
-    '    version: "1.34.1"',
-    '    controlPlaneEndpoint: { host: 10.231.0.10, vip: { enabled: true } }',
-    '    networking: { podSubnet: 10.128.0.0/12 }',
-    `  os: { releaseImage: "r.example.com/n@sha256:${'1'.repeat(64)}" }`,
-    `  certificates: { keyType: ${keyType} }`,
-    '  access: { sshAuthorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl bench"] }',
-    '',
-  ].join('\n');
-}
+import { benchCluster } from '../cluster-file.js';
 
 const [cps = '3', workers = '3', keyType = 'rsa-2048', keySource = 'fresh', again] = process.argv.slice(2);
 const keys = keySource === 'fixed' ? fixtureKeys : freshKeys;

@@ -13,7 +13,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { sharedKubeconfig, uniqueNamespace } from '../../harness/shared.js';
 
-// Explicit timeouts: jest 30 ignores testTimeout inside a project entry of jest.config.js.
+// Timeouts are explicit per hook and test: the first beforeAll may start the shared control plane.
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, timeoutMs: number, get: () => Promise<T | undefined>): Promise<T> {

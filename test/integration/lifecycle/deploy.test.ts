@@ -192,7 +192,7 @@ describe('nkd deploy (lifecycle phases)', () => {
     expect((await listDomains(v)).filter((d) => d.startsWith('demo-')).sort()).toEqual(names.map((n) => `demo-${n}`).sort());
   });
 
-  it('extends a deployed cluster: only the added node is created, with a freshly rotated bootstrap token', async () => {
+  it('extends a deployed cluster: only the added node is created, and the freshly rotated bootstrap token is registered in the cluster', async () => {
     const { base, dir, config, names, provider } = await setup();
     await deploy({
       config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
@@ -218,6 +218,11 @@ describe('nkd deploy (lifecycle phases)', () => {
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, [extra]); },
     });
     expect(calls).toEqual([{ rotateBootstrapToken: true }]);
+    const tokenId = (await readFile(join(dir, 'auth', 'bootstrap-token'), 'utf8')).split('.')[0]!;
+    const secret = await core().readNamespacedSecret({ name: `bootstrap-token-${tokenId}`, namespace: 'kube-system' });
+    expect(secret.type).toBe('bootstrap.kubernetes.io/token');
+    expect(Buffer.from(secret.data!['usage-bootstrap-authentication']!, 'base64').toString()).toBe('true');
+    cleanup.push(async () => void (await core().deleteNamespacedSecret({ name: `bootstrap-token-${tokenId}`, namespace: 'kube-system' }).catch(() => undefined)));
     expect(ui.out()).toMatch(/plan \(libvirt, cluster demo\): 3 to create, 1 to update, 0 to adopt, 8 unchanged/);
     expect(await Promise.all(names.map(uuid))).toEqual(before);
     expect(await v.run(['domstate', `demo-${extra}`])).toMatch(/running/);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,10 @@ export function fakeRender(kubeconfigPath: string, postHooks: string[] = [], cal
     }
     const admin = join(opts.dir, 'auth', 'admin.conf');
     await copyFile(kubeconfigPath, admin);
+    if (opts.rotateBootstrapToken) {
+      const id = randomBytes(3).toString('hex');
+      await writeFile(join(opts.dir, 'auth', 'bootstrap-token'), `${id}.${randomBytes(8).toString('hex')}\n`, { mode: 0o600 });
+    }
     return { dir: opts.dir, nodes, adminKubeconfigPath: admin, postHookManifests: postHooks, written: [], unchanged: [] };
   };
 }

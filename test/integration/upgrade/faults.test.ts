@@ -97,6 +97,8 @@ describe('the upgrade operator under faults (real API server, simulated nodes)',
   it('fails a node that boots into the old deployment', async () => {
     const cp = await sim.addNode('cp-0', { controlPlane: true });
     cp.host.faults.bootIntoOld = true;
+    const orig = cp.host.onReboot;
+    cp.host.onReboot = () => { console.error('REBOOT', cp.host.bootId, new Error().stack); orig?.(); };
     await sim.startOperator('op-a', namespace);
     const up = await sim.createUpgrade('oldboot', { osImage: NEW_IMAGE, ...fast });
     await new Promise((r) => setTimeout(r, 5000));
