@@ -1,10 +1,16 @@
 import { mkdir, open, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { mapPool } from './pool.js';
 
 /** Where a render stages its changed files before the commit point. */
 export const STAGING = '.nkd/staging';
 /** The commit record: once it exists, the staged render is the one that counts. */
 export const COMMIT = '.nkd/commit.json';
+
+/** Renames in flight while a commit moves files into place. */
+const MOVE_CONCURRENCY = 32;
+/** Bookkeeping files (manifest.json, .nkd/state.json) that move after every rendered file. */
+const LAST = new Set(['manifest.json', '.nkd/state.json']);
 
 /** What a commit moves into place and deletes (relative paths). */
 export interface CommitRecord {
@@ -36,12 +42,18 @@ function dirMode(rel: string): number {
   return /^(pki|auth|\.nkd)(\/|$)/.test(rel) ? 0o700 : 0o755;
 }
 
-/** Creates the parent folders of `rel` under `root` (0700 under pki/, auth/ and .nkd/), once per folder. */
-export async function ensureParent(root: string, rel: string, made?: Set<string>): Promise<void> {
+/**
+ * Creates the parent folders of `rel` under `root` (0700 under pki/, auth/ and .nkd/), once per
+ * folder: concurrent callers for the same folder share one mkdir through `made`.
+ */
+export function ensureParent(root: string, rel: string, made?: Map<string, Promise<unknown>>): Promise<unknown> {
   const parent = dirname(rel);
-  if (parent === '.' || made?.has(parent)) return;
-  await mkdir(join(root, parent), { recursive: true, mode: dirMode(rel) });
-  made?.add(parent);
+  if (parent === '.') return Promise.resolve();
+  const pending = made?.get(parent);
+  if (pending) return pending;
+  const p = mkdir(join(root, parent), { recursive: true, mode: dirMode(rel) });
+  made?.set(parent, p);
+  return p;
 }
 
 /** Writes a file atomically and durably: temp file, fsync, rename. */
@@ -78,15 +90,21 @@ export async function recoverInterruptedRender(dir: string): Promise<'none' | 'c
 
 /** Moves staged files into place and deletes what the record says; idempotent. */
 export async function applyRecord(dir: string, record: CommitRecord): Promise<void> {
-  const made = new Set<string>();
-  for (const p of record.moves) {
+  const made = new Map<string, Promise<unknown>>();
+  const move = async (p: string): Promise<void> => {
     try {
       await ensureParent(dir, p, made);
       await rename(join(dir, STAGING, p), join(dir, p));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // ENOENT: moved before an interruption
     }
-  }
+  };
+  // Rendered files move concurrently; the bookkeeping files the record lists last (manifest,
+  // state) move afterwards, one by one, in the record's order.
+  let tail = record.moves.length;
+  while (tail > 0 && LAST.has(record.moves[tail - 1]!)) tail--;
+  await mapPool(record.moves.slice(0, tail), MOVE_CONCURRENCY, move);
+  for (const p of record.moves.slice(tail)) await move(p);
   for (const p of record.deletes) {
     await rm(join(dir, p), { force: true });
     await removeEmptyParents(dir, p);

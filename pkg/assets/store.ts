@@ -7,6 +7,7 @@ import type { AssetFile } from './asset.js';
 import { applyRecord, COMMIT, ensureParent, exists, readIfExists, recoverInterruptedRender, STAGING, writeAtomic, type CommitRecord } from './commit.js';
 
 export { recoverInterruptedRender } from './commit.js';
+import { mapPool } from './pool.js';
 import { diskPrior, type PriorRender } from './prior.js';
 import { parseState, STATE_PATH, stateJson, type RenderState } from './state.js';
 
@@ -53,10 +54,9 @@ export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += BATCH) out.push(...(await Promise.all(items.slice(i, i + BATCH).map(fn))));
-  return out;
+/** `fn` over `items` with at most BATCH calls in flight. */
+function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  return mapPool(items, BATCH, fn);
 }
 
 function ownershipError(dir: string, why: string, hint: string): NkdError {
@@ -176,7 +176,7 @@ export class ClusterStore {
       const staging = join(this.dir, STAGING);
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { recursive: true, mode: 0o700 });
-      const made = new Set<string>();
+      const made = new Map<string, Promise<unknown>>();
       await inBatches(changed, async (f) => {
         await ensureParent(staging, f.path, made);
         await writeFile(join(staging, f.path), f.contents, { mode: f.secret ? 0o600 : 0o644 });

@@ -44,19 +44,25 @@ export interface DataUrlOptions {
  */
 export function dataUrlResource(contents: string | Buffer, opts: DataUrlOptions = {}): Resource {
   // Most files are the same on every node (units, scripts, runtime config): encode them once.
-  const key = typeof contents === 'string' ? `${opts.compression === false ? 0 : 1}${contents}` : undefined;
-  const hit = key === undefined ? undefined : memo.get(key);
-  if (hit) return { ...hit };
-  const best = shortest(contents, opts);
-  if (key !== undefined) {
-    if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
-    memo.set(key, best);
+  // Keyed by the string itself (one map per compression choice), so a lookup allocates nothing.
+  if (typeof contents !== 'string') return { ...shortest(contents, opts) };
+  const memo = opts.compression === false ? plainMemo : gzipMemo;
+  const hit = memo.get(contents);
+  if (hit) {
+    // least recently used goes first: per-node contents must not push out the shared ones
+    memo.delete(contents);
+    memo.set(contents, hit);
+    return { ...hit };
   }
+  const best = shortest(contents, opts);
+  if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
+  memo.set(contents, best);
   return { ...best };
 }
 
 const MEMO_MAX = 4096;
-const memo = new Map<string, Resource>();
+const gzipMemo = new Map<string, Resource>();
+const plainMemo = new Map<string, Resource>();
 
 function shortest(contents: string | Buffer, opts: DataUrlOptions): Resource {
   const candidates: Resource[] = [{ source: percentDataUrl(contents) }, { source: base64DataUrl(contents) }];
