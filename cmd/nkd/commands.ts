@@ -8,6 +8,8 @@ import { register as deploy } from './deploy.js';
 import { register as extend } from './extend.js';
 import { register as status } from './status.js';
 import { register as destroy } from './destroy.js';
+import { register as upgrade } from './upgrade.js';
+import { register as operator } from './operator.js';
 
 /**
  * Every nkd command, in help order. Each command file only wires flags to pkg/ and imports
@@ -17,10 +19,12 @@ export const commands: Array<(program: Command) => void> = [
   template,
   validate,
   render,
-  version,
-  completion,
   deploy,
   extend,
   status,
   destroy,
+  upgrade,
+  operator,
+  version,
+  completion,
 ];

@@ -170,7 +170,6 @@ export class UpgradeController {
       nodes: nodeList.map(nodeFacts), records: recordMap(rs), now,
     });
     let decision = plan(up, records);
-    if (process.env.NKD_DEBUG_RECONCILE) this.log(`reconcile ${name}: ${nodeList.length} nodes, ${records.length} records, admit ${decision.admit.map((a) => a.node).join(',')}, spec ${JSON.stringify(up.spec)}`);
     const byNode = new Map(records.map((r) => [r.spec.nodeName, r]));
     const ctx: StepContext = {
       api: this.api, upgrade: up, now, metrics: this.metrics,

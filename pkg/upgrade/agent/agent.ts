@@ -14,6 +14,8 @@ import * as steps from './host-steps.js';
 export class NodeAgent {
   /** True until the first sync after start (a pending reboot is re-issued then). */
   private fresh = true;
+  /** What the agent last wrote per NodeUpgrade, and the versions that write superseded (the informer may lag). */
+  private readonly written = new Map<string, { obj: NodeUpgrade; superseded: Set<string> }>();
 
   constructor(
     private readonly api: UpgradeApi,
@@ -36,7 +38,12 @@ export class NodeAgent {
     let cur = nu;
     for (let i = 0; i < 5; i++) {
       try {
-        return await this.api.replaceNodeUpgradeStatus({ ...cur, status: { ...cur.status, host: { ...host, updatedAt: this.now().toISOString() } } });
+        const out = await this.api.replaceNodeUpgradeStatus({ ...cur, status: { ...cur.status, host: { ...host, updatedAt: this.now().toISOString() } } });
+        const w = this.written.get(nu.metadata.name) ?? { obj: out, superseded: new Set<string>() };
+        for (const rv of [nu.metadata.resourceVersion, cur.metadata.resourceVersion]) if (rv) w.superseded.add(rv);
+        w.obj = out;
+        this.written.set(nu.metadata.name, w);
+        return out;
       } catch (e) {
         if (!isConflict(e)) throw e;
         const fresh = await this.api.getNodeUpgrade(nu.metadata.name);
@@ -51,7 +58,9 @@ export class NodeAgent {
   async sync(input: NodeUpgrade): Promise<NodeUpgrade> {
     const fresh = this.fresh;
     this.fresh = false;
-    let nu = input;
+    // A cached object older than our own last write is stale: continue from what we wrote.
+    const w = this.written.get(input.metadata.name);
+    let nu = w && input.metadata.resourceVersion && w.superseded.has(input.metadata.resourceVersion) ? w.obj : input;
     const spec = nu.spec;
     if (spec.nodeName !== this.nodeName) return nu;
     const attempt = spec.attempt ?? 1;
