@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mapPool } from './pool.js';
 
@@ -54,19 +54,6 @@ export function ensureParent(root: string, rel: string, made?: Map<string, Promi
   const p = mkdir(join(root, parent), { recursive: true, mode: dirMode(rel) });
   made?.set(parent, p);
   return p;
-}
-
-/** Writes a file atomically and durably: temp file, fsync, rename. */
-export async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 /**

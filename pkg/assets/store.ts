@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { ExitCode, NkdError } from '../ui/errors.js';
 import type { AssetFile } from './asset.js';
-import { applyRecord, COMMIT, ensureParent, exists, readIfExists, recoverInterruptedRender, STAGING, writeAtomic, type CommitRecord } from './commit.js';
+import { applyRecord, COMMIT, ensureParent, exists, readIfExists, recoverInterruptedRender, STAGING, type CommitRecord } from './commit.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 export { recoverInterruptedRender } from './commit.js';
 import { mapPool } from './pool.js';
@@ -188,7 +189,7 @@ export class ClusterStore {
         ...changed.map((f) => f.path).filter((p) => !bookkeeping.has(p)).sort(),
         ...changed.map((f) => f.path).filter((p) => bookkeeping.has(p)),
       ];
-      await writeAtomic(join(this.dir, COMMIT), JSON.stringify({ moves, deletes } satisfies CommitRecord));
+      await writeFileAtomic(join(this.dir, COMMIT), JSON.stringify({ moves, deletes } satisfies CommitRecord));
       await hooks.afterCommitRecord?.();
       await applyRecord(this.dir, { moves, deletes });
       return { written: moves, unchanged: unchanged.sort(), removed: deletes };

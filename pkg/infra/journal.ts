@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { NkdError, ExitCode } from '../ui/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { ResourceRef } from './types.js';
 
 /** Where a resource is in its life: recorded before, during and after each change. */
