@@ -184,10 +184,12 @@ export class ClusterStore {
       });
       await hooks.afterStage?.();
       // The commit point: once this record exists, the new render is the one that counts.
-      const bookkeeping = new Set([MANIFEST_PATH, STATE_PATH]);
+      // Bookkeeping moves last, in a fixed order (changed is filled by concurrent reads).
+      const bookkeeping = [MANIFEST_PATH, STATE_PATH];
+      const changedPaths = new Set(changed.map((f) => f.path));
       const moves = [
-        ...changed.map((f) => f.path).filter((p) => !bookkeeping.has(p)).sort(),
-        ...changed.map((f) => f.path).filter((p) => bookkeeping.has(p)),
+        ...[...changedPaths].filter((p) => !bookkeeping.includes(p)).sort(),
+        ...bookkeeping.filter((p) => changedPaths.has(p)),
       ];
       await writeFileAtomic(join(this.dir, COMMIT), JSON.stringify({ moves, deletes } satisfies CommitRecord));
       await hooks.afterCommitRecord?.();
