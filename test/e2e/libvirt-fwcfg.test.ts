@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../pkg/paths.js';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import { listDomains, listNetworks, listPools, listVolumes } from '../../pkg/inf
 import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
 import type { DesiredCluster } from '../../pkg/infra/types.js';
-import { removeQemuLogs, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
+import { tearDownScenario, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
 import { parseConsole, testGuest } from './guest.js';
 
 // jest ignores a project-level testTimeout: every test here may wait on real daemons.
@@ -48,15 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Leave nothing behind even when a test failed half-way.
-  try {
-    const journal = await Journal.open(join(dir, '.nkd', 'journal.json'), { clusterId: CLUSTER, provider: 'libvirt', providerConfig: libvirtJournalConfig(settings) });
-    await new LibvirtProvider(settings, v).destroy(journal, { progress: { info() {}, ok() {}, warn() {}, debug() {} } });
-  } finally {
-    await v?.close();
-    await daemon?.stop();
-    removeQemuLogs(CLUSTER);
-    await rm(dir, { recursive: true, force: true });
-  }
+  await tearDownScenario({ clusterId: CLUSTER, dir, settings, virsh: v, daemon });
 }, 120_000);
 
 const run = promisify(execFile);

@@ -2,18 +2,17 @@ import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Journal } from '../../pkg/infra/journal.js';
-import { LibvirtProvider, libvirtJournalConfig } from '../../pkg/infra/libvirt/provider.js';
 import { listDomains, listNetworks, listPools } from '../../pkg/infra/libvirt/inspect.js';
 import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
 import type { DesiredCluster } from '../../pkg/infra/types.js';
 import { packageRoot } from '../../pkg/paths.js';
-import { removeQemuLogs, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
+import { tearDownScenario, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
 import { testGuest } from './guest.js';
 
 // jest ignores a project-level testTimeout: every test here may wait on real daemons.
@@ -58,15 +57,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  try {
-    const journal = await Journal.open(join(dir, '.nkd', 'journal.json'), { clusterId: CLUSTER, provider: 'libvirt', providerConfig: libvirtJournalConfig(settings) });
-    await new LibvirtProvider(settings, v).destroy(journal, { progress: { info() {}, ok() {}, warn() {}, debug() {} } });
-  } finally {
-    await v?.close();
-    await daemon?.stop();
-    removeQemuLogs(CLUSTER);
-    await rm(dir, { recursive: true, force: true });
-  }
+  // Leave nothing behind even when a test failed half-way.
+  await tearDownScenario({ clusterId: CLUSTER, dir, settings, virsh: v, daemon });
 }, 120_000);
 
 /** Identity of everything the cluster has: UUIDs of domains, network and pool; inodes of volume files. */

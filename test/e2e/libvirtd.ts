@@ -1,7 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { Journal } from '../../pkg/infra/journal.js';
+import { LibvirtProvider, libvirtJournalConfig } from '../../pkg/infra/libvirt/provider.js';
+import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
+import type { Virsh } from '../../pkg/infra/libvirt/virsh.js';
 
 const run = promisify(execFile);
 
@@ -181,4 +186,21 @@ export function removeQemuLogs(clusterId: string): void {
   const dir = '/var/log/libvirt/qemu';
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) if (f.startsWith(`${clusterId}-`)) rmSync(join(dir, f), { force: true });
+}
+
+/**
+ * Teardown of an e2e scenario: destroys the cluster's resources through the provider (journal
+ * plus tag sweep), then closes virsh, stops the daemons, and removes logs and the scratch folder —
+ * also when a test failed half-way.
+ */
+export async function tearDownScenario(s: { clusterId: string; dir: string; settings: LibvirtSettings; virsh?: Virsh; daemon?: LibvirtdHandle }): Promise<void> {
+  try {
+    const journal = await Journal.open(join(s.dir, '.nkd', 'journal.json'), { clusterId: s.clusterId, provider: 'libvirt', providerConfig: libvirtJournalConfig(s.settings) });
+    await new LibvirtProvider(s.settings, s.virsh).destroy(journal, { progress: { info() {}, ok() {}, warn() {}, debug() {} } });
+  } finally {
+    await s.virsh?.close();
+    await s.daemon?.stop();
+    removeQemuLogs(s.clusterId);
+    await rm(s.dir, { recursive: true, force: true });
+  }
 }
