@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical-json.js';
 import { NkdError, ExitCode } from '../ui/errors.js';
 
 /** Where the render state lives in the cluster directory. */
@@ -46,13 +47,6 @@ function stateError(where: string, why: string): NkdError {
 
 /** Serializes a state deterministically (sorted keys). */
 export function stateJson(state: RenderState): string {
-  return JSON.stringify(sortKeys(state), null, 2) + '\n';
+  return canonicalJson(state, 2) + '\n';
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  }
-  return v;
-}

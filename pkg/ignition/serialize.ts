@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical-json.js';
 import type { IgnitionConfig } from './types.js';
 
 /** Options for {@link serializeIgnition}. */
@@ -6,24 +7,10 @@ export interface SerializeOptions {
   compact?: boolean;
 }
 
-/** Copies a JSON value with every object's keys in sorted order and undefined members dropped. */
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = sortKeys(x);
-    }
-    return out;
-  }
-  return v;
-}
-
 /**
  * Deterministic JSON of an Ignition config: keys sorted at every level, arrays in the order
  * given, no trailing spaces, one final newline. Same config → same bytes.
  */
 export function serializeIgnition(cfg: IgnitionConfig, opts: SerializeOptions = {}): string {
-  return JSON.stringify(sortKeys(cfg), null, opts.compact ? undefined : 2) + '\n';
+  return canonicalJson(cfg, opts.compact ? undefined : 2) + '\n';
 }

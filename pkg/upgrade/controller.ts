@@ -4,7 +4,9 @@
  * by resourceVersion, then creates their NodeUpgrades and advances each in-flight node.
  */
 import { KubeConfig, makeInformer, CustomObjectsApi, CoreV1Api, type Informer, type V1Node, type KubernetesObject } from '@kubernetes/client-node';
+import { canonicalJson } from '../canonical-json.js';
 import { isConflict, type UpgradeApi } from './kube-api.js';
+import { WrittenObjects } from './written.js';
 import type { Metrics } from './metrics.js';
 import { advanceNode, nodeReady, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
 import { planRollout, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from './planner.js';
@@ -28,19 +30,6 @@ export interface ControllerOptions {
 
 type Cache<T> = { get(name: string): T | undefined; list(): ReadonlyArray<T> };
 type ListWatchInformer<T extends KubernetesObject> = Informer<T> & Cache<T>;
-
-/** Keeps objects the controller wrote until the informer shows that version or a newer one. */
-class Written<T extends { metadata: { name: string; resourceVersion?: string } }> {
-  private readonly m = new Map<string, { obj: T; baseRv?: string }>();
-  remember(obj: T, baseRv?: string): void { this.m.set(obj.metadata.name, { obj, baseRv }); }
-  resolve(cached: T | undefined, name: string): T | undefined {
-    const w = this.m.get(name);
-    if (!w) return cached;
-    if (cached && cached.metadata.resourceVersion !== w.baseRv) { this.m.delete(name); return cached; }
-    return w.obj;
-  }
-}
-
 
 /** Facts the planner needs from a Node. */
 export function nodeFacts(n: V1Node): NodeFacts {
@@ -70,8 +59,19 @@ function mergeConditions(prev: UpgradeCondition[] | undefined, want: DesiredCond
 }
 
 function sameStatus(a: UpgradeStatus | undefined, b: UpgradeStatus): boolean {
-  return JSON.stringify(a ?? {}) === JSON.stringify(b);
+  return canonicalJson(a ?? {}) === canonicalJson(b); // the API server returns keys sorted
 }
+
+/** What decides the rollout (admission, conditions, plan); counts and messages only report it. */
+function decisive(s: UpgradeStatus | undefined): string {
+  return canonicalJson({
+    g: s?.observedGeneration, stage: s?.currentStage, plan: s?.plan, inFlight: s?.inFlight,
+    conditions: s?.conditions?.map((c) => [c.type, c.status, c.reason]),
+  });
+}
+
+/** A status change that only updates counts and messages is written at most this often. */
+export const STATUS_REPORT_INTERVAL_MS = 2000;
 
 /** The operator's controller (runs only while leader). */
 export class UpgradeController {
@@ -79,8 +79,10 @@ export class UpgradeController {
   private upgrades!: ListWatchInformer<Upgrade & KubernetesObject>;
   private records!: ListWatchInformer<NodeUpgrade & KubernetesObject>;
   private nodes!: ListWatchInformer<V1Node>;
-  private readonly writtenUpgrades = new Written<Upgrade>();
-  private readonly writtenRecords = new Written<NodeUpgrade>();
+  private readonly writtenUpgrades = new WrittenObjects<Upgrade>();
+  private readonly writtenRecords = new WrittenObjects<NodeUpgrade>();
+  /** When this replica last wrote each Upgrade's status (progress reports are coalesced). */
+  private readonly statusWrittenAt = new Map<string, number>();
   private queue?: import('./queue.js').WorkQueue;
   private synced = false;
   private readonly now: () => Date;
@@ -113,7 +115,10 @@ export class UpgradeController {
     // Nothing is reconciled before every cache has listed: a half-filled cache would plan wrongly.
     const enqueueAll = () => { if (this.synced) for (const u of this.upgrades.list()) this.queue?.add(u.metadata.name); };
     for (const v of ['add', 'update', 'delete'] as const) {
-      this.upgrades.on(v, (u) => { if (this.synced) this.queue?.add(u.metadata.name); });
+      this.upgrades.on(v, (u) => {
+        if (v === 'delete') this.writtenUpgrades.forget(u.metadata.name);
+        if (this.synced) this.queue?.add(u.metadata.name);
+      });
       this.records.on(v, (r) => { const up = r.metadata.labels?.[Label.upgrade]; if (up && this.synced) this.queue?.add(up); });
       this.nodes.on(v, enqueueAll);
     }
@@ -148,7 +153,7 @@ export class UpgradeController {
     const out: NodeUpgrade[] = [];
     for (const r of this.records.list()) {
       if (r.metadata.labels?.[Label.upgrade] !== name) continue;
-      const w = this.writtenRecords.resolve(r, r.metadata.name);
+      const w = this.writtenRecords.resolve(r.metadata.name, r);
       if (w) out.push(w);
     }
     return out;
@@ -156,7 +161,7 @@ export class UpgradeController {
 
   /** One reconcile of one Upgrade; resolves to a requeue delay in ms, if any. */
   async reconcile(name: string): Promise<number | undefined> {
-    const up = this.writtenUpgrades.resolve(this.upgrades.get(name), name);
+    const up = this.writtenUpgrades.resolve(name, this.upgrades.get(name));
     if (!up || up.metadata.deletionTimestamp) return undefined;
     const now = this.now();
     const nodeList = this.nodes.list();
@@ -174,7 +179,7 @@ export class UpgradeController {
     const ctx: StepContext = {
       api: this.api, upgrade: up, now, metrics: this.metrics,
       event: (nu, type, reason, message) => this.event('NodeUpgrade', nu.metadata.name, nu.metadata.uid, type, reason, message),
-      wrote: (nu) => { this.writtenRecords.remember(nu, this.records.get(nu.metadata.name)?.metadata.resourceVersion); byNode.set(nu.spec.nodeName, nu); },
+      wrote: (nu, fromRv) => { this.writtenRecords.remember(nu, fromRv); byNode.set(nu.spec.nodeName, nu); },
     };
 
     // Admin requests first: retry and skip change which nodes hold slots.
@@ -183,7 +188,7 @@ export class UpgradeController {
       const r = byNode.get(node);
       if (!r) continue;
       const spec = await this.api.replaceNodeUpgrade({ ...r, spec: { ...r.spec, attempt: (r.spec.attempt ?? 1) + 1, hostSteps: false, rollback: false } });
-      ctx.wrote(spec);
+      ctx.wrote(spec, r.metadata.resourceVersion);
       await setStatus(ctx, spec, { phase: Phase.admitted, reason: Reason.retried, message: 'retried by the admin (spec.retryNodes)', retriedGeneration: up.metadata.generation ?? 1, finishedAt: undefined, blockedBy: undefined },
         { type: 'Normal', reason: Reason.retried, message: 'retry requested in spec.retryNodes' });
       changed = true;
@@ -215,7 +220,12 @@ export class UpgradeController {
       inFlight: decision.inFlight,
       message: decision.waitingFor ? `waiting for ${decision.waitingFor}` : decision.done ? 'done' : `rolling out stage ${decision.currentStage}`,
     };
-    if (!sameStatus(up.status, status)) {
+    let requeue: number | undefined;
+    const sinceWrite = Date.now() - (this.statusWrittenAt.get(name) ?? 0);
+    const reportOnly = decisive(up.status) === decisive(status);
+    if (!sameStatus(up.status, status) && reportOnly && sinceWrite < STATUS_REPORT_INTERVAL_MS) {
+      requeue = STATUS_REPORT_INTERVAL_MS - sinceWrite; // coalesce progress reports into one write
+    } else if (!sameStatus(up.status, status)) {
       let written: Upgrade;
       try {
         written = await this.api.replaceUpgradeStatus({ ...up, status });
@@ -223,7 +233,8 @@ export class UpgradeController {
         if (isConflict(e)) return 200; // someone else wrote: replan from the new version
         throw e;
       }
-      this.writtenUpgrades.remember(written, this.upgrades.get(name)?.metadata.resourceVersion);
+      this.writtenUpgrades.remember(written, up.metadata.resourceVersion);
+      this.statusWrittenAt.set(name, Date.now());
       await this.conditionEvents(up, status.conditions ?? []);
     }
     this.publishMetrics(name, records);
@@ -237,7 +248,6 @@ export class UpgradeController {
     }
 
     // Advance every in-flight node by a step.
-    let requeue: number | undefined;
     const steps = [...byNode.values()].filter((r) => IN_FLIGHT_PHASES.includes((r.status?.phase ?? Phase.admitted) as PhaseValue));
     await Promise.all(steps.map(async (r) => {
       const res = await advanceNode(ctx, r, nodeByName.get(r.spec.nodeName));
@@ -272,7 +282,7 @@ export class UpgradeController {
     if (phase !== Phase.admitted && r.status?.phase !== phase) {
       r = await this.api.replaceNodeUpgradeStatus({ ...r, status: { ...r.status, phase, reason: Reason.skipped, message: 'skipped by the admin (spec.skipNodes)', finishedAt: this.now().toISOString() } });
     }
-    this.writtenRecords.remember(r, this.records.get(r.metadata.name)?.metadata.resourceVersion);
+    this.writtenRecords.remember(r, undefined);
     return r;
   }
 

@@ -49,6 +49,8 @@ export interface UpgradeApi {
   serverVersion(): Promise<string>;
   /** Requests made so far (for metrics and benchmarks). */
   readonly requests: number;
+  /** Requests made so far by call name (for benchmarks). */
+  readonly requestsByCall?: ReadonlyMap<string, number>;
 }
 
 /** The HTTP status of an API error, if it is one. */
@@ -78,6 +80,7 @@ const co = { group: GROUP, version: VERSION };
 /** UpgradeApi over @kubernetes/client-node. */
 export class ClientNodeApi implements UpgradeApi {
   requests = 0;
+  readonly requestsByCall = new Map<string, number>();
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly policy: PolicyV1Api;
@@ -92,27 +95,34 @@ export class ClientNodeApi implements UpgradeApi {
     this.version = kc.makeApiClient(VersionApi);
   }
 
-  private count<T>(p: Promise<T>): Promise<T> { this.requests += 1; return p; }
+  private count<T>(call: string, p: Promise<T>): Promise<T> {
+    this.requests += 1;
+    this.requestsByCall.set(call, (this.requestsByCall.get(call) ?? 0) + 1);
+    return p.catch((e: unknown) => {
+      if (isConflict(e)) this.requestsByCall.set(`${call} (409)`, (this.requestsByCall.get(`${call} (409)`) ?? 0) + 1);
+      throw e;
+    });
+  }
 
-  getUpgrade(name: string) { return orUndefined(this.count(this.custom.getClusterCustomObject({ ...co, plural: UPGRADES, name }) as Promise<Upgrade>)); }
-  async listUpgrades() { return ((await this.count(this.custom.listClusterCustomObject({ ...co, plural: UPGRADES }))) as { items: Upgrade[] }).items; }
-  createUpgrade(u: Upgrade) { return this.count(this.custom.createClusterCustomObject({ ...co, plural: UPGRADES, body: u }) as Promise<Upgrade>); }
-  replaceUpgradeStatus(u: Upgrade) { return this.count(this.custom.replaceClusterCustomObjectStatus({ ...co, plural: UPGRADES, name: u.metadata.name, body: u }) as Promise<Upgrade>); }
-  getNodeUpgrade(name: string) { return orUndefined(this.count(this.custom.getClusterCustomObject({ ...co, plural: NODE_UPGRADES, name }) as Promise<NodeUpgrade>)); }
-  async listNodeUpgrades(labelSelector?: string) { return ((await this.count(this.custom.listClusterCustomObject({ ...co, plural: NODE_UPGRADES, labelSelector }))) as { items: NodeUpgrade[] }).items; }
-  createNodeUpgrade(nu: NodeUpgrade) { return this.count(this.custom.createClusterCustomObject({ ...co, plural: NODE_UPGRADES, body: nu }) as Promise<NodeUpgrade>); }
-  replaceNodeUpgrade(nu: NodeUpgrade) { return this.count(this.custom.replaceClusterCustomObject({ ...co, plural: NODE_UPGRADES, name: nu.metadata.name, body: nu }) as Promise<NodeUpgrade>); }
-  replaceNodeUpgradeStatus(nu: NodeUpgrade) { return this.count(this.custom.replaceClusterCustomObjectStatus({ ...co, plural: NODE_UPGRADES, name: nu.metadata.name, body: nu }) as Promise<NodeUpgrade>); }
-  getNode(name: string) { return orUndefined(this.count(this.core.readNode({ name }))); }
-  async listNodes() { return (await this.count(this.core.listNode())).items; }
-  mergePatchNode(name: string, patch: object) { return this.count(this.core.patchNode({ name, body: patch, fieldManager: this.component }, merge)); }
-  async listPodsOnNode(node: string) { return (await this.count(this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }))).items; }
+  getUpgrade(name: string) { return orUndefined(this.count('getUpgrade', this.custom.getClusterCustomObject({ ...co, plural: UPGRADES, name }) as Promise<Upgrade>)); }
+  async listUpgrades() { return ((await this.count('listUpgrades', this.custom.listClusterCustomObject({ ...co, plural: UPGRADES }))) as { items: Upgrade[] }).items; }
+  createUpgrade(u: Upgrade) { return this.count('createUpgrade', this.custom.createClusterCustomObject({ ...co, plural: UPGRADES, body: u }) as Promise<Upgrade>); }
+  replaceUpgradeStatus(u: Upgrade) { return this.count('replaceUpgradeStatus', this.custom.replaceClusterCustomObjectStatus({ ...co, plural: UPGRADES, name: u.metadata.name, body: u }) as Promise<Upgrade>); }
+  getNodeUpgrade(name: string) { return orUndefined(this.count('getNodeUpgrade', this.custom.getClusterCustomObject({ ...co, plural: NODE_UPGRADES, name }) as Promise<NodeUpgrade>)); }
+  async listNodeUpgrades(labelSelector?: string) { return ((await this.count('listNodeUpgrades', this.custom.listClusterCustomObject({ ...co, plural: NODE_UPGRADES, labelSelector }))) as { items: NodeUpgrade[] }).items; }
+  createNodeUpgrade(nu: NodeUpgrade) { return this.count('createNodeUpgrade', this.custom.createClusterCustomObject({ ...co, plural: NODE_UPGRADES, body: nu }) as Promise<NodeUpgrade>); }
+  replaceNodeUpgrade(nu: NodeUpgrade) { return this.count('replaceNodeUpgrade', this.custom.replaceClusterCustomObject({ ...co, plural: NODE_UPGRADES, name: nu.metadata.name, body: nu }) as Promise<NodeUpgrade>); }
+  replaceNodeUpgradeStatus(nu: NodeUpgrade) { return this.count('replaceNodeUpgradeStatus', this.custom.replaceClusterCustomObjectStatus({ ...co, plural: NODE_UPGRADES, name: nu.metadata.name, body: nu }) as Promise<NodeUpgrade>); }
+  getNode(name: string) { return orUndefined(this.count('getNode', this.core.readNode({ name }))); }
+  async listNodes() { return (await this.count('listNodes', this.core.listNode())).items; }
+  mergePatchNode(name: string, patch: object) { return this.count('mergePatchNode', this.core.patchNode({ name, body: patch, fieldManager: this.component }, merge)); }
+  async listPodsOnNode(node: string) { return (await this.count('listPodsOnNode', this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }))).items; }
   async listPods(namespace: string, labelSelector: string, node: string) {
-    return (await this.count(this.core.listNamespacedPod({ namespace, labelSelector, fieldSelector: `spec.nodeName=${node}` }))).items;
+    return (await this.count('listPods', this.core.listNamespacedPod({ namespace, labelSelector, fieldSelector: `spec.nodeName=${node}` }))).items;
   }
   async evictPod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<'evicted' | 'blocked' | 'gone'> {
     try {
-      await this.count(this.core.createNamespacedPodEviction({
+      await this.count('evictPod', this.core.createNamespacedPodEviction({
         name, namespace,
         body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions: gracePeriodSeconds === undefined ? undefined : { gracePeriodSeconds } },
       }));
@@ -124,13 +134,13 @@ export class ClientNodeApi implements UpgradeApi {
     }
   }
   async deletePod(namespace: string, name: string, gracePeriodSeconds: number) {
-    try { await this.count(this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds })); } catch (e) { if (!isNotFound(e)) throw e; }
+    try { await this.count('deletePod', this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds })); } catch (e) { if (!isNotFound(e)) throw e; }
   }
-  async listPdbs(namespace: string) { return (await this.count(this.policy.listNamespacedPodDisruptionBudget({ namespace }))).items; }
+  async listPdbs(namespace: string) { return (await this.count('listPdbs', this.policy.listNamespacedPodDisruptionBudget({ namespace }))).items; }
   async recordEvent(namespace: string, e: EventSpec) {
     const now = new Date();
     const apiVersion = e.kind === 'Node' ? 'v1' : `${GROUP}/${VERSION}`;
-    await this.count(this.core.createNamespacedEvent({
+    await this.count('recordEvent', this.core.createNamespacedEvent({
       namespace,
       body: {
         metadata: { generateName: `${e.name.slice(0, 200)}.` },
@@ -141,8 +151,8 @@ export class ClientNodeApi implements UpgradeApi {
       },
     }));
   }
-  readLease(namespace: string, name: string) { return orUndefined(this.count(this.coord.readNamespacedLease({ namespace, name }))); }
-  createLease(namespace: string, lease: V1Lease) { return this.count(this.coord.createNamespacedLease({ namespace, body: lease })); }
-  replaceLease(namespace: string, lease: V1Lease) { return this.count(this.coord.replaceNamespacedLease({ namespace, name: lease.metadata?.name ?? '', body: lease })); }
-  async serverVersion() { return (await this.count(this.version.getCode())).gitVersion; }
+  readLease(namespace: string, name: string) { return orUndefined(this.count('readLease', this.coord.readNamespacedLease({ namespace, name }))); }
+  createLease(namespace: string, lease: V1Lease) { return this.count('createLease', this.coord.createNamespacedLease({ namespace, body: lease })); }
+  replaceLease(namespace: string, lease: V1Lease) { return this.count('replaceLease', this.coord.replaceNamespacedLease({ namespace, name: lease.metadata?.name ?? '', body: lease })); }
+  async serverVersion() { return (await this.count('serverVersion', this.version.getCode())).gitVersion; }
 }

@@ -31,6 +31,8 @@ export class LeaderElector {
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private lastRenew = 0;
+  /** The Lease as this replica last wrote it while leading: renewals replace it without a read first. */
+  private observed?: V1Lease;
 
   constructor(private readonly api: UpgradeApi, private readonly opts: LeaderOptions, private readonly cb: LeaderCallbacks, private readonly now: () => Date = () => new Date()) {
     if (opts.renewDeadlineSeconds >= opts.leaseDurationSeconds) throw new Error('leader election: renewDeadline must be shorter than leaseDuration');
@@ -62,6 +64,7 @@ export class LeaderElector {
     }
     if (this.leading && Date.now() - this.lastRenew > this.opts.renewDeadlineSeconds * 1000) {
       this.leading = false;
+      this.observed = undefined;
       await this.cb.onStoppedLeading();
     }
     this.schedule();
@@ -70,10 +73,21 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = this.now();
     const { namespace, name, identity, leaseDurationSeconds } = this.opts;
+    // Fast path (as client-go's): the leader renews the Lease it last wrote, guarded by its
+    // resourceVersion, in one request; a conflict means someone else wrote: read and decide.
+    if (this.leading && this.observed) {
+      try {
+        this.observed = await this.api.replaceLease(namespace, { ...this.observed, spec: { ...this.observed.spec, renewTime: micro(now) } });
+        return true;
+      } catch (e) {
+        this.observed = undefined;
+        if (!isConflict(e)) throw e;
+      }
+    }
     const cur = await this.api.readLease(namespace, name);
     if (!cur) {
       try {
-        await this.api.createLease(namespace, {
+        this.observed = await this.api.createLease(namespace, {
           metadata: { name, namespace },
           spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: micro(now), renewTime: micro(now), leaseTransitions: 0 },
         });
@@ -96,7 +110,7 @@ export class LeaderElector {
         leaseTransitions: (spec.leaseTransitions ?? 0) + (held ? 1 : 0),
       },
     };
-    try { await this.api.replaceLease(namespace, next); return true; } catch (e) { if (isConflict(e)) return false; throw e; }
+    try { this.observed = await this.api.replaceLease(namespace, next); return true; } catch (e) { if (isConflict(e)) return false; throw e; }
   }
 
   /** Stops the loop; a leader releases the Lease so a standby takes over at once. */
@@ -105,6 +119,7 @@ export class LeaderElector {
     if (this.timer) clearTimeout(this.timer);
     if (this.leading) {
       this.leading = false;
+      this.observed = undefined;
       await this.cb.onStoppedLeading();
       if (release) {
         try {

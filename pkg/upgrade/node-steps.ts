@@ -8,7 +8,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { drainPass } from './drain/drain.js';
 import type { UpgradeApi } from './kube-api.js';
 import type { Metrics } from './metrics.js';
-import { drainPolicy, healthGate, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from './types.js';
+import { drainPolicy, healthGate, hostTimeoutSeconds, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from './types.js';
 import { atLeast } from './version.js';
 import { Annotation, HostPhase, HostStep, Phase, Reason, type PhaseValue } from './vocabulary.js';
 
@@ -20,8 +20,8 @@ export interface StepContext {
   metrics: Metrics;
   /** Records an Event on the NodeUpgrade. */
   event(nu: NodeUpgrade, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
-  /** Remembers an object the controller wrote (its cache may lag). */
-  wrote(nu: NodeUpgrade): void;
+  /** Remembers an object the controller wrote from version `fromRv` (its cache may lag). */
+  wrote(nu: NodeUpgrade, fromRv: string | undefined): void;
 }
 
 /** Result of one step: the latest object and when to look again. */
@@ -40,7 +40,7 @@ export async function setStatus(ctx: StepContext, nu: NodeUpgrade, patch: Partia
   const status: NodeUpgradeStatus = { ...nu.status, ...patch };
   if (patch.phase && patch.phase !== prev) status.lastTransitionTime = ctx.now.toISOString();
   const out = await ctx.api.replaceNodeUpgradeStatus({ ...nu, status });
-  ctx.wrote(out);
+  ctx.wrote(out, nu.metadata.resourceVersion);
   if (patch.phase && patch.phase !== prev) {
     ctx.metrics.inc('nkd_upgrade_transitions_total', { upgrade: nu.spec.upgrade, phase: patch.phase });
     if (event) await ctx.event(out, event.type, event.reason, `${nu.spec.nodeName}: ${event.message}`);
@@ -50,7 +50,7 @@ export async function setStatus(ctx: StepContext, nu: NodeUpgrade, patch: Partia
 
 async function setSpec(ctx: StepContext, nu: NodeUpgrade, patch: Partial<NodeUpgrade['spec']>): Promise<NodeUpgrade> {
   const out = await ctx.api.replaceNodeUpgrade({ ...nu, spec: { ...nu.spec, ...patch } });
-  ctx.wrote(out);
+  ctx.wrote(out, nu.metadata.resourceVersion);
   return out;
 }
 
@@ -91,6 +91,23 @@ async function healthChecks(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Pr
   return undefined;
 }
 
+/**
+ * Fails a node whose host work (or rollback) has run past spec.host.timeoutSeconds since `from`,
+ * so a dead or missing agent cannot hold a slot for ever; otherwise asks to look again at the
+ * deadline. spec.hostSteps is withdrawn so a late agent starts nothing new; a retry starts over.
+ */
+async function hostDeadline(ctx: StepContext, input: NodeUpgrade, from: string | undefined, what: string): Promise<StepResult> {
+  const limit = hostTimeoutSeconds(ctx.upgrade.spec);
+  const left = limit - secs(from ?? ctx.now.toISOString(), ctx.now);
+  if (left > 0) return { nu: input, requeueMs: Math.ceil(left * 1000) };
+  let nu = input;
+  if (nu.spec.hostSteps) nu = await setSpec(ctx, nu, { hostSteps: false });
+  const message = `${what} within spec.host.timeoutSeconds (${limit}s)`;
+  nu = await setStatus(ctx, nu, { phase: Phase.failed, reason: Reason.hostStepsTimeout, message, finishedAt: ctx.now.toISOString() },
+    { type: 'Warning', reason: Reason.hostStepsTimeout, message });
+  return { nu };
+}
+
 /** Advances one admitted node by at most one phase. */
 export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1Node | undefined): Promise<StepResult> {
   let nu = input;
@@ -119,10 +136,12 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       if (r.state === 'done') {
         ctx.metrics.clearGauge('nkd_upgrade_drain_blocked', { upgrade: ctx.upgrade.metadata.name, node: name });
         ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'drain' }, secs(st.drainStartedAt, ctx.now));
-        if (!nu.spec.hostSteps) nu = await setSpec(ctx, nu, { hostSteps: true });
+        // Status first, then the agent's go (spec.hostSteps): the agent's first write then
+        // starts from the latest version instead of racing the operator's status write.
         nu = await setStatus(ctx, nu, { phase: Phase.upgrading, reason: Reason.drained, message: 'drained; the agent is doing the host steps', blockedBy: undefined, hostStartedAt: ctx.now.toISOString() },
           { type: 'Normal', reason: Reason.drained, message: 'drained; host steps started' });
-        return { nu };
+        if (!nu.spec.hostSteps) nu = await setSpec(ctx, nu, { hostSteps: true });
+        return { nu, requeueMs: hostTimeoutSeconds(spec) * 1000 };
       }
       if (r.state === 'timeout') {
         nu = await setStatus(ctx, nu, {
@@ -143,19 +162,24 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       return { nu, requeueMs: Math.max(100, Math.min(2000, left * 1000)) };
     }
     case Phase.upgrading: {
-      const h = st.host;
-      if (!h || (h.attempt ?? 1) !== (nu.spec.attempt ?? 1)) return { nu };
-      if (h.phase === HostPhase.done) {
+      const h = st.host && (st.host.attempt ?? 1) === (nu.spec.attempt ?? 1) ? st.host : undefined;
+      if (h?.phase === HostPhase.done) {
         ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'host' }, secs(st.hostStartedAt, ctx.now));
         nu = await setStatus(ctx, nu, { phase: Phase.verifying, reason: Reason.succeeded, message: `host steps done (boot ${h.bootId ?? '?'}); health gate`, verifyStartedAt: ctx.now.toISOString(), readySince: undefined });
         return { nu, requeueMs: 0 };
       }
-      if (h.phase === HostPhase.failed) {
+      if (h?.phase === HostPhase.failed) {
         const reason = h.step === HostStep.reboot ? Reason.bootedOldDeployment : Reason.hostStepsFailed;
         nu = await setStatus(ctx, nu, { phase: Phase.failed, reason, message: h.message ?? 'a host step failed', finishedAt: ctx.now.toISOString() },
           { type: 'Warning', reason, message: h.message ?? 'a host step failed' });
+        return { nu };
       }
-      return { nu };
+      const deadline = await hostDeadline(ctx, nu, st.hostStartedAt, h
+        ? `the agent reported no end of the host work (last: ${h.step ?? h.phase})`
+        : 'no agent took up the host work (is the nkd-upgrade-agent pod running on the node?)');
+      // resumed after a crash between the status write and the agent's go
+      if (deadline.nu.status?.phase === Phase.upgrading && !deadline.nu.spec.hostSteps) deadline.nu = await setSpec(ctx, deadline.nu, { hostSteps: true });
+      return deadline;
     }
     case Phase.verifying: {
       const gate = healthGate(spec);
@@ -194,8 +218,9 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
         const reason = h.phase === HostPhase.rolledBack ? Reason.rolledBack : Reason.hostStepsFailed;
         nu = await setStatus(ctx, nu, { phase: Phase.failed, reason, message: `health gate failed; ${h.message ?? ''}`.trim(), finishedAt: ctx.now.toISOString() },
           { type: 'Warning', reason, message: h.message ?? 'rollback finished' });
+        return { nu };
       }
-      return { nu };
+      return hostDeadline(ctx, nu, st.lastTransitionTime, 'the agent reported no end of the rollback');
     }
     default:
       return { nu };

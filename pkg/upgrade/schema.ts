@@ -115,6 +115,17 @@ export const upgradeSpecSchema = {
         },
       },
     },
+    host: {
+      type: 'object',
+      description: "Limits of the agent's host work on one node (rebase, kubeadm, kubelet restart, reboot; or a rollback).",
+      default: {},
+      properties: {
+        timeoutSeconds: {
+          type: 'integer', minimum: 1, default: 3600,
+          description: 'How long the host work may take from the end of the drain (a rollback: from its start) before the node fails; a dead or missing agent fails the node after this time instead of holding its slot.',
+        },
+      },
+    },
     window: {
       type: 'object',
       description: 'Maintenance window: new nodes start only inside it; a node in progress finishes.',

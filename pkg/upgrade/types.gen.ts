@@ -104,6 +104,15 @@ export interface UpgradeSpec {
     }[];
   };
   /**
+   * Limits of the agent's host work on one node (rebase, kubeadm, kubelet restart, reboot; or a rollback).
+   */
+  host?: {
+    /**
+     * How long the host work may take from the end of the drain (a rollback: from its start) before the node fails; a dead or missing agent fails the node after this time instead of holding its slot.
+     */
+    timeoutSeconds?: number;
+  };
+  /**
    * Maintenance window: new nodes start only inside it; a node in progress finishes.
    */
   window?: {

@@ -72,3 +72,8 @@ export function healthGate(spec: UpgradeSpec): { settleSeconds: number; timeoutS
   const h = spec.healthGate ?? {};
   return { settleSeconds: h.settleSeconds ?? 30, timeoutSeconds: h.timeoutSeconds ?? 900, podsReady: h.podsReady ?? [] };
 }
+
+/** How long a node's host work may take (schema default applied). */
+export function hostTimeoutSeconds(spec: UpgradeSpec): number {
+  return spec.host?.timeoutSeconds ?? 3600;
+}

@@ -64,6 +64,7 @@ export const Reason = {
   drainTimeout: 'DrainTimeout',
   drained: 'Drained',
   hostStepsFailed: 'HostStepsFailed',
+  hostStepsTimeout: 'HostStepsTimeout',
   bootedOldDeployment: 'BootedOldDeployment',
   healthGateFailed: 'HealthGateFailed',
   rolledBack: 'RolledBack',

@@ -7,6 +7,7 @@ import type { UpgradeApi } from '../kube-api.js';
 import { isConflict } from '../kube-api.js';
 import type { HostReport, NodeUpgrade } from '../types.js';
 import { Annotation, HostPhase, HostStep } from '../vocabulary.js';
+import { WrittenObjects } from '../written.js';
 import type { HostExecutor } from './executor.js';
 import * as steps from './host-steps.js';
 
@@ -14,8 +15,10 @@ import * as steps from './host-steps.js';
 export class NodeAgent {
   /** True until the first sync after start (a pending reboot is re-issued then). */
   private fresh = true;
-  /** What the agent last wrote per NodeUpgrade, and the versions that write superseded (the informer may lag). */
-  private readonly written = new Map<string, { obj: NodeUpgrade; superseded: Set<string> }>();
+  /** The boot ID and image this process last annotated its Node with. */
+  private reported?: string;
+  /** What the agent wrote (its informer may lag). */
+  private readonly written = new WrittenObjects<NodeUpgrade>();
 
   constructor(
     private readonly api: UpgradeApi,
@@ -28,9 +31,12 @@ export class NodeAgent {
   async reportNode(): Promise<void> {
     const id = await steps.bootId(this.exec);
     const b = await steps.booted(this.exec);
+    const report = `${id} ${b?.image ?? ''}`;
+    if (report === this.reported) return; // this process reported this boot already
     await this.api.mergePatchNode(this.nodeName, {
       metadata: { annotations: { [Annotation.bootId]: id, [Annotation.bootedImage]: b?.image ?? null } },
     });
+    this.reported = report;
   }
 
   /** Writes status.host of the NodeUpgrade (re-reading on conflict: the agent owns only status.host). */
@@ -39,10 +45,8 @@ export class NodeAgent {
     for (let i = 0; i < 5; i++) {
       try {
         const out = await this.api.replaceNodeUpgradeStatus({ ...cur, status: { ...cur.status, host: { ...host, updatedAt: this.now().toISOString() } } });
-        const w = this.written.get(nu.metadata.name) ?? { obj: out, superseded: new Set<string>() };
-        for (const rv of [nu.metadata.resourceVersion, cur.metadata.resourceVersion]) if (rv) w.superseded.add(rv);
-        w.obj = out;
-        this.written.set(nu.metadata.name, w);
+        this.written.remember(out, nu.metadata.resourceVersion);
+        this.written.remember(out, cur.metadata.resourceVersion);
         return out;
       } catch (e) {
         if (!isConflict(e)) throw e;
@@ -59,8 +63,7 @@ export class NodeAgent {
     const fresh = this.fresh;
     this.fresh = false;
     // A cached object older than our own last write is stale: continue from what we wrote.
-    const w = this.written.get(input.metadata.name);
-    let nu = w && input.metadata.resourceVersion && w.superseded.has(input.metadata.resourceVersion) ? w.obj : input;
+    let nu = this.written.resolve(input.metadata.name, input) ?? input;
     const spec = nu.spec;
     if (spec.nodeName !== this.nodeName) return nu;
     const attempt = spec.attempt ?? 1;

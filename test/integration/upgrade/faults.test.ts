@@ -94,6 +94,43 @@ describe('the upgrade operator under faults (real API server, simulated nodes)',
     expect((await sim.records(up.metadata.name)).get(cp.name)?.spec.attempt).toBe(2);
   });
 
+  it('fails a node whose agent never takes up the host work within spec.host.timeoutSeconds, and completes it once the agent is back and the admin retries', async () => {
+    const cp = await sim.addNode('cp-0', { controlPlane: true });
+    await sim.stopAgent(cp.name);
+    await sim.startOperator('op-a', namespace);
+    const up = await sim.createUpgrade('deadagent', { osImage: NEW_IMAGE, ...fast, host: { timeoutSeconds: 2 } });
+    const u = await sim.untilCondition(up.metadata.name, 'Degraded', 'True', 60_000, 'NodeFailed');
+    const rec = (await sim.records(up.metadata.name)).get(cp.name);
+    expect(rec?.status).toMatchObject({ phase: 'Failed', reason: 'HostStepsTimeout' });
+    expect(rec?.status?.message).toBe('no agent took up the host work (is the nkd-upgrade-agent pod running on the node?) within spec.host.timeoutSeconds (2s)');
+    expect(rec?.spec.hostSteps).toBe(false); // a late agent starts nothing
+    expect(u.status?.inFlight).toEqual([cp.name]); // the failed node keeps its slot
+    expect((await sim.node(cp.name)).spec?.unschedulable).toBe(true);
+    expect(cp.host.actions()).toEqual([]);
+    await sim.restartAgent(cp.name);
+    await sim.patchUpgrade(up.metadata.name, { retryNodes: [cp.name], host: { timeoutSeconds: 60 } });
+    await sim.untilCondition(up.metadata.name, 'Available', 'True', 60_000);
+    expect(cp.host.bootedImage).toBe(NEW_IMAGE);
+    expect((await sim.node(cp.name)).spec?.unschedulable).toBeFalsy();
+  });
+
+  it('rolls out through API conflicts from other writers without exceeding the budget or repeating a host step', async () => {
+    await sim.addNode('cp-0', { controlPlane: true });
+    const ws = [await sim.addNode('w-0'), await sim.addNode('w-1'), await sim.addNode('w-2')];
+    const op = await sim.startOperator('op-a', namespace);
+    const patches = sim.startConflictStorm();
+    const up = await sim.createUpgrade('conflicts', { osImage: NEW_IMAGE, maxUnavailable: 1, ...fast });
+    await sim.untilCondition(up.metadata.name, 'Available', 'True', 120_000);
+    expect(patches()).toBeGreaterThan(20);
+    expect(op.metrics.render()).toMatch(/nkd_upgrade_reconcile_errors_total\{[^}]*\} [1-9]/); // conflicts did happen
+    expect(sim.maxUnavailableSeen).toBeLessThanOrEqual(1);
+    for (const n of sim.nodes.values()) {
+      expect(n.host.bootedImage).toBe(NEW_IMAGE);
+      expect(n.host.actions().filter((a) => a.startsWith('rpm-ostree rebase'))).toHaveLength(1);
+    }
+    for (const w of ws) expect((await sim.node(w.name)).spec?.unschedulable).toBeFalsy();
+  });
+
   it('fails a node that boots into the old deployment', async () => {
     const cp = await sim.addNode('cp-0', { controlPlane: true });
     cp.host.faults.bootIntoOld = true;

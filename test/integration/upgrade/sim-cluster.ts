@@ -70,6 +70,7 @@ export class SimCluster {
   rebootMs = 300;
   private stopped = false;
   private timers: Promise<void>[] = [];
+  private readonly agentApis: ClientNodeApi[] = [];
 
   constructor(readonly kc: KubeConfig, readonly kubeconfigPath: string) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -95,7 +96,60 @@ export class SimCluster {
   }
 
   private async startAgent(sim: SimNode): Promise<RunningAgent> {
-    return runAgent(this.kc, new ClientNodeApi(this.kc, 'nkd-upgrade-agent'), sim.host, sim.name, () => undefined, 1000);
+    const api = new ClientNodeApi(this.kc, 'nkd-upgrade-agent');
+    this.agentApis.push(api);
+    return runAgent(this.kc, api, sim.host, sim.name, () => undefined, 1000);
+  }
+
+  /** Requests the agents (every start of every node's agent) made, by call name, and in all. */
+  agentRequests(): { total: number; byCall: Map<string, number> } {
+    const byCall = new Map<string, number>();
+    for (const a of this.agentApis) for (const [k, v] of a.requestsByCall) byCall.set(k, (byCall.get(k) ?? 0) + v);
+    return { total: this.agentApis.reduce((n, a) => n + a.requests, 0), byCall };
+  }
+
+  /** Stops a node's agent (as if its pod were gone). */
+  async stopAgent(name: string): Promise<void> {
+    const sim = this.nodes.get(name);
+    await sim?.agent?.stop();
+    if (sim) sim.agent = undefined;
+  }
+
+  /** Starts a node's agent again if it is not running. */
+  async restartAgent(name: string): Promise<void> {
+    const sim = this.nodes.get(name);
+    if (sim && !sim.agent) sim.agent = await this.startAgent(sim);
+  }
+
+  /**
+   * Plays other writers: every few milliseconds merge-patches an annotation onto the cluster's
+   * Upgrades, NodeUpgrades and Nodes, so the operator's and agent's guarded writes meet stale
+   * resourceVersions (409 Conflict). Returns how many patches landed so far.
+   */
+  startConflictStorm(everyMs = 25): () => number {
+    let n = 0;
+    const sel = `nkd-test=${this.id}`;
+    const touch = { metadata: { annotations: { 'nkd-test/touched': '' } } };
+    const loop = async () => {
+      while (!this.stopped) {
+        touch.metadata.annotations['nkd-test/touched'] = String(n);
+        try {
+          const ups = (await this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: UPGRADES, labelSelector: sel })) as { items: Upgrade[] };
+          for (const u of ups.items) {
+            await this.custom.patchClusterCustomObject({ group: GROUP, version: VERSION, plural: UPGRADES, name: u.metadata.name, body: touch }, merge);
+            n++;
+            const recs = await this.records(u.metadata.name);
+            for (const r of recs.values()) {
+              await this.custom.patchClusterCustomObject({ group: GROUP, version: VERSION, plural: NODE_UPGRADES, name: r.metadata.name, body: touch }, merge).then(() => n++, () => undefined);
+            }
+          }
+          for (const name of this.nodes.keys()) await this.core.patchNode({ name, body: touch }, merge).then(() => n++, () => undefined);
+        } catch { /* the objects may come and go */ }
+        await sleep(everyMs);
+      }
+    };
+    this.timers.push(loop());
+    return () => n;
   }
 
   /** Sets the Ready condition and kubelet version of a node. */

@@ -1,0 +1,71 @@
+/**
+ * Upgrade rollouts of 50 simulated nodes (1 control plane + 49 workers) with instant host steps
+ * on a real kube-apiserver, at maxUnavailable 1 and 10, with the operator's production Lease
+ * timing (15 s / 10 s / 2 s). Figures per rollout:
+ *   handoff-overhead-median  a node's time from admission to Succeeded (host steps are instant,
+ *                            the simulated reboot takes 0 ms): what the operator and agent add
+ *   operator-requests-per-node / agent-requests-per-node / requests-per-node
+ *                            API requests the operator's and the agents' calls made, divided by
+ *                            the nodes (informer list/watch streams are not counted: 3 for the
+ *                            operator, 1 per agent start)
+ * Run: npm run bench -- upgrade/rollout   (needs hack/env/10-kube.sh, or NKD_TEST_KUBECONFIG)
+ * NKD_BENCH_DETAIL=1 also prints the requests by call on stderr.
+ */
+import { CoreV1Api } from '@kubernetes/client-node';
+import { NEW_IMAGE, SimCluster, kubeConfig } from '../../integration/upgrade/sim-cluster.js';
+import type { Report } from '../run.js';
+import { median } from '../stats.js';
+import { benchApiServer } from './api-server.js';
+
+const NODES = 50;
+
+async function rollout(path: string, report: Report, maxUnavailable: number): Promise<void> {
+  const kc = kubeConfig(path);
+  const sim = new SimCluster(kc, path);
+  sim.rebootMs = 0;
+  const ns = `bench-${sim.id}`;
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  try {
+    await sim.addNode('cp-0', { controlPlane: true });
+    for (let i = 1; i < NODES; i++) await sim.addNode(`w-${i}`);
+    const op = await sim.startOperator('bench', ns, { lease: [15, 10, 2] });
+    await sim.until('the operator to lead', async () => op.isLeader && op.controller()?.ready);
+    const opBefore = op.api.requests;
+    const agentBefore = sim.agentRequests().total;
+    const t0 = Date.now();
+    const up = await sim.createUpgrade('bench', { osImage: NEW_IMAGE, maxUnavailable, healthGate: { settleSeconds: 0, timeoutSeconds: 120 } });
+    await sim.untilCondition(up.metadata.name, 'Available', 'True', 600_000);
+    const wall = (Date.now() - t0) / 1000;
+    const recs = [...(await sim.records(up.metadata.name)).values()];
+    const perNode = recs.map((r) => (new Date(r.status?.finishedAt ?? 0).getTime() - new Date(r.status?.admittedAt ?? 0).getTime()) / 1000);
+    const opRequests = op.api.requests - opBefore;
+    const agentRequests = sim.agentRequests().total - agentBefore;
+    const tag = `50-nodes-max-unavailable-${maxUnavailable}`;
+    report(`${tag}/wall`, wall, 's');
+    report(`${tag}/handoff-overhead-median`, median(perNode), 's');
+    report(`${tag}/operator-requests-per-node`, opRequests / NODES, 'requests');
+    report(`${tag}/agent-requests-per-node`, agentRequests / NODES, 'requests');
+    report(`${tag}/requests-per-node`, (opRequests + agentRequests) / NODES, 'requests');
+    if (process.env.NKD_BENCH_DETAIL) {
+      const seg = (a: 'admittedAt' | 'drainStartedAt' | 'hostStartedAt' | 'verifyStartedAt', b: 'drainStartedAt' | 'hostStartedAt' | 'verifyStartedAt' | 'finishedAt') =>
+        median(recs.map((r) => new Date(r.status?.[b] ?? 0).getTime() - new Date(r.status?.[a] ?? 0).getTime())).toFixed(0);
+      console.error(`${tag} median ms: admit→cordon ${seg('admittedAt', 'drainStartedAt')}, drain ${seg('drainStartedAt', 'hostStartedAt')}, host ${seg('hostStartedAt', 'verifyStartedAt')}, verify ${seg('verifyStartedAt', 'finishedAt')}`);
+      console.error(`${tag} operator by call:`, Object.fromEntries(op.api.requestsByCall ?? []));
+      console.error(`${tag} agents by call:`, Object.fromEntries(sim.agentRequests().byCall));
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+/** Runs the benchmark. */
+export async function run(report: Report): Promise<void> {
+  const server = await benchApiServer('upgrade/rollout');
+  if (!server) return;
+  try {
+    await rollout(server.path, report, 1);
+    await rollout(server.path, report, 10);
+  } finally {
+    await server.stop();
+  }
+}
