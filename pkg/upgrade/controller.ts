@@ -3,9 +3,10 @@
  * one reconcile per Upgrade plans with the pure planner, admits nodes by a status write guarded
  * by resourceVersion, then creates their NodeUpgrades and advances each in-flight node.
  */
-import { KubeConfig, makeInformer, CustomObjectsApi, CoreV1Api, type Informer, type V1Node, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, makeInformer, CustomObjectsApi, type Informer, type V1Node, type KubernetesObject } from '@kubernetes/client-node';
 import { canonicalJson } from '../canonical-json.js';
 import { isConflict, type UpgradeApi } from './kube-api.js';
+import { slimNodeInformer } from './node-informer.js';
 import { WrittenObjects } from './written.js';
 import type { Metrics } from './metrics.js';
 import { advanceNode, nodeReady, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
@@ -83,8 +84,11 @@ export class UpgradeController {
   private readonly writtenRecords = new WrittenObjects<NodeUpgrade>();
   /** When this replica last wrote each Upgrade's status (progress reports are coalesced). */
   private readonly statusWrittenAt = new Map<string, number>();
+  /** What the planner last saw of each Node (updates that change none of it are ignored). */
+  private readonly nodeSeen = new Map<string, string>();
   private queue?: import('./queue.js').WorkQueue;
   private synced = false;
+  private stopping = false;
   private readonly now: () => Date;
   private readonly log: (m: string) => void;
 
@@ -104,14 +108,13 @@ export class UpgradeController {
       if (!isConflict(e)) this.log(`reconcile ${k}: ${(e as Error).message}`);
     });
     const custom = this.kc.makeApiClient(CustomObjectsApi);
-    const core = this.kc.makeApiClient(CoreV1Api);
     const base = `/apis/${GROUP}/${VERSION}`;
     this.upgrades = makeInformer(this.kc, `${base}/${UPGRADES}`,
       () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: UPGRADES, labelSelector: this.opts.upgradeLabelSelector }) as never,
       this.opts.upgradeLabelSelector) as ListWatchInformer<Upgrade & KubernetesObject>;
     this.records = makeInformer(this.kc, `${base}/${NODE_UPGRADES}`,
       () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: NODE_UPGRADES }) as never) as ListWatchInformer<NodeUpgrade & KubernetesObject>;
-    this.nodes = makeInformer(this.kc, '/api/v1/nodes', () => core.listNode({ labelSelector: this.opts.nodeLabelSelector }), this.opts.nodeLabelSelector) as ListWatchInformer<V1Node>;
+    this.nodes = slimNodeInformer(this.kc, this.opts.nodeLabelSelector) as unknown as ListWatchInformer<V1Node>;
     // Nothing is reconciled before every cache has listed: a half-filled cache would plan wrongly.
     const enqueueAll = () => { if (this.synced) for (const u of this.upgrades.list()) this.queue?.add(u.metadata.name); };
     for (const v of ['add', 'update', 'delete'] as const) {
@@ -120,11 +123,22 @@ export class UpgradeController {
         if (this.synced) this.queue?.add(u.metadata.name);
       });
       this.records.on(v, (r) => { const up = r.metadata.labels?.[Label.upgrade]; if (up && this.synced) this.queue?.add(up); });
-      this.nodes.on(v, enqueueAll);
+      this.nodes.on(v, (n) => {
+        // A Node update the planner cannot see (a heartbeat, an unrelated annotation) changes nothing.
+        const name = n.metadata?.name ?? '';
+        const facts = v === 'delete' ? undefined : canonicalJson({ ...n, metadata: { ...n.metadata, resourceVersion: undefined } });
+        if (facts !== undefined && this.nodeSeen.get(name) === facts) return;
+        if (facts === undefined) this.nodeSeen.delete(name); else this.nodeSeen.set(name, facts);
+        enqueueAll();
+      });
     }
     this.informers = [this.upgrades, this.records, this.nodes] as unknown as ListWatchInformer<KubernetesObject>[];
     for (const inf of this.informers) {
-      inf.on('error', (e: unknown) => { this.log(`informer: ${(e as Error)?.message ?? e}`); setTimeout(() => void inf.start().catch(() => undefined), 1000).unref?.(); });
+      inf.on('error', (e: unknown) => {
+        if (this.stopping) return; // stopping aborts the watches: no restart, nothing to report
+        this.log(`informer: ${(e as Error)?.message ?? e}`);
+        setTimeout(() => { if (!this.stopping) void inf.start().catch(() => undefined); }, 1000).unref?.();
+      });
     }
     await Promise.all(this.informers.map((i) => i.start()));
     this.synced = true;
@@ -133,6 +147,7 @@ export class UpgradeController {
 
   /** Stops informers and waits for running reconciles. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.synced = false;
     await this.queue?.stop();
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));

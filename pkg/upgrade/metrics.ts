@@ -20,6 +20,10 @@ export class Metrics {
     this.help.set('nkd_upgrade_transitions_total', 'Per-node phase transitions.');
     this.help.set('nkd_upgrade_leader', '1 while this replica holds the Lease.');
     this.help.set('nkd_upgrade_reconcile_errors_total', 'Reconciles that ended with an error.');
+    this.help.set('nkd_upgrade_api_requests', 'API requests this process made (its informers\' list and watch streams aside).');
+    this.help.set('process_resident_memory_bytes', 'Resident memory size in bytes.');
+    this.help.set('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.');
+    this.help.set('nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes.');
   }
 
   /** Sets a gauge; `replace` first drops every series of the metric matching `scope`. */

@@ -74,6 +74,10 @@ export async function runOperator(cfg: OperatorConfig, log: (m: string) => void 
     }
     if (req.url === '/metrics') {
       metrics.setGauge('nkd_upgrade_api_requests', {}, api.requests);
+      const mem = process.memoryUsage();
+      metrics.setGauge('process_resident_memory_bytes', {}, mem.rss);
+      metrics.setGauge('nodejs_heap_size_used_bytes', {}, mem.heapUsed);
+      metrics.setGauge('nodejs_heap_size_total_bytes', {}, mem.heapTotal);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
       return;
     }

@@ -31,7 +31,7 @@ export async function runAgent(kc: KubeConfig, api: UpgradeApi, exec: HostExecut
   };
   await agent.reportNode().catch((e: Error) => log(`reporting the node: ${e.message}`));
   for (const v of ['add', 'update'] as const) informer.on(v, syncAll);
-  informer.on('error', () => { if (!stopped) setTimeout(() => void informer.start().catch(() => undefined), 1000); });
+  informer.on('error', () => { if (!stopped) setTimeout(() => { if (!stopped) void informer.start().catch(() => undefined); }, 1000).unref(); });
   await informer.start();
   syncAll();
   const timer = setInterval(syncAll, resyncMs);

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type V1Node } from '@kubernetes/client-node';
 import { packageRoot } from '../../../pkg/paths.js';
+import { OPERATOR_NODE_FLAGS } from '../../../pkg/upgrade/manifests.js';
 import type { Upgrade } from '../../../pkg/upgrade/types.js';
 import { API_VERSION, GROUP, UPGRADES, VERSION } from '../../../pkg/upgrade/vocabulary.js';
 import { freePort } from '../../harness/ports.js';
@@ -60,7 +61,8 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
 /** Starts the operator process and waits until it leads with synced caches. */
 async function startOperator(path: string, ns: string, selector: string): Promise<{ proc: ChildProcess; port: number }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [join(packageRoot(), 'dist', 'cmd', 'operator', 'main.js'),
+  const flags = process.env.NKD_BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? OPERATOR_NODE_FLAGS;
+  const proc = spawn(process.execPath, [...flags, join(packageRoot(), 'dist', 'cmd', 'operator', 'main.js'),
     '--kubeconfig', path, '--namespace', ns, '--identity', 'bench', '--metrics-address', `127.0.0.1:${port}`,
     '--node-selector', selector, '--upgrade-selector', selector], { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 120_000;
@@ -118,7 +120,9 @@ export async function run(report: Report): Promise<void> {
     report(`operator-sync-and-plan-${count}-nodes`, (Date.now() - t0) / 1000, 's');
     await sleep(3000);
     const m = vm(pid);
+    const heap = Number(/^nodejs_heap_size_used_bytes\{\} (\d+)$/m.exec((await get(op.port, '/metrics')).body)?.[1] ?? NaN);
     report(`operator-rss-watching-${count}-nodes`, m.rss, 'MiB');
+    report(`operator-heap-used-watching-${count}-nodes`, heap / 1048576, 'MiB');
     report(`operator-peak-rss-watching-${count}-nodes`, m.hwm, 'MiB');
     await stopOperator(op.proc);
   } finally {
