@@ -24,6 +24,14 @@ export interface RunningOperator {
   stop(crash?: boolean): Promise<void>;
 }
 
+/** Callbacks into a running operator. */
+export interface OperatorHooks {
+  /** Called when this replica starts or stops leading. */
+  onLeading?: (leading: boolean) => void;
+  /** Wraps the API client (tests inject crashes between writes with it). */
+  wrapApi?: (api: UpgradeApi) => UpgradeApi;
+}
+
 /** Loads the kubeconfig: a file when given, else in-cluster, else the default locations. */
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
@@ -34,9 +42,9 @@ export function loadKubeConfig(path?: string): KubeConfig {
 }
 
 /** Starts the operator. `log` receives one line per notable event. */
-export async function runOperator(cfg: OperatorConfig, log: (m: string) => void = () => undefined, hooks: { onLeading?: (leading: boolean) => void } = {}): Promise<RunningOperator> {
+export async function runOperator(cfg: OperatorConfig, log: (m: string) => void = () => undefined, hooks: OperatorHooks = {}): Promise<RunningOperator> {
   const kc = loadKubeConfig(cfg.kubeconfig);
-  const api = new ClientNodeApi(kc);
+  const api = hooks.wrapApi ? hooks.wrapApi(new ClientNodeApi(kc)) : new ClientNodeApi(kc);
   const metrics = new Metrics();
   let controller: UpgradeController | undefined;
   let starting: Promise<void> | undefined;

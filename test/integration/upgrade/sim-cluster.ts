@@ -8,7 +8,7 @@ import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrat
 import { randomBytes } from 'node:crypto';
 import { runAgent, type RunningAgent } from '../../../pkg/upgrade/agent/run.js';
 import { generateCrds } from '../../../pkg/upgrade/crd-gen.js';
-import { ClientNodeApi, isConflict, isNotFound } from '../../../pkg/upgrade/kube-api.js';
+import { ClientNodeApi, isConflict, isNotFound, type UpgradeApi } from '../../../pkg/upgrade/kube-api.js';
 import { runOperator, type RunningOperator } from '../../../pkg/upgrade/operator.js';
 import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../../../pkg/upgrade/types.js';
 import { API_VERSION, GROUP, Label, NODE_UPGRADES, UPGRADES, VERSION } from '../../../pkg/upgrade/vocabulary.js';
@@ -200,13 +200,13 @@ export class SimCluster {
   }
 
   /** Starts an operator replica watching only this cluster's Upgrades and Nodes. */
-  async startOperator(identity: string, namespace: string, o: { lease?: [number, number, number] } = {}): Promise<RunningOperator> {
+  async startOperator(identity: string, namespace: string, o: { lease?: [number, number, number]; wrapApi?: (api: UpgradeApi) => UpgradeApi } = {}): Promise<RunningOperator> {
     const [lease, renew, retry] = o.lease ?? [3, 2, 0.3];
     const op = await runOperator({
       kubeconfig: this.kubeconfigPath, namespace, identity, metricsHost: '127.0.0.1', metricsPort: 0,
       leaseDurationSeconds: lease, renewDeadlineSeconds: renew, retryPeriodSeconds: retry, workers: 4,
       upgradeLabelSelector: `nkd-test=${this.id}`, nodeLabelSelector: `nkd-test=${this.id}`,
-    }, process.env.NKD_TEST_OPERATOR_LOG ? (m) => console.error(m) : undefined);
+    }, process.env.NKD_TEST_OPERATOR_LOG ? (m) => console.error(m) : undefined, { wrapApi: o.wrapApi });
     this.operators.push(op);
     return op;
   }
