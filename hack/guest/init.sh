@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # The test guest's init (PID 1 in the initramfs): reads the Ignition config QEMU passes through
 # fw_cfg (opt/com.coreos/config), reports it on the serial console between markers (base64,
-# so the test compares bytes), reports the MAC of its NIC, then powers off.
+# so the test compares bytes), reports the MAC of its NIC, then powers off (or, with nkd.stay on
+# the kernel command line, stays up like a real node: tests that count provisioning steps).
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -23,4 +24,5 @@ else
   echo "NKD-IGNITION-MISSING"
 fi
 sync
+if grep -qw nkd.stay /proc/cmdline; then while :; do sleep 3600; done; fi
 poweroff -f

@@ -38,7 +38,7 @@ export interface DeployOptions {
   /** Passed to the default provider (test guests: libvirt direct kernel boot). */
   providerOverrides?: ProviderOverrides;
   /** The operator's manifests (default pkg/upgrade/manifests.ts operatorManifests). */
-  operatorManifests?: (opts: { namespace?: string; image: string }) => object[];
+  operatorManifests?: (opts: { namespace?: string; image: string; kubernetesVersion?: string }) => object[];
   /** Called after each phase (the interruption tests kill the run here). */
   afterPhase?: (name: string) => void | Promise<void>;
 }
@@ -211,7 +211,7 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
           return;
         }
         const make = opts.operatorManifests ?? (await loadOperatorManifests());
-        const objects = make({ namespace: op.namespace, image: op.image }) as Parameters<typeof kube.applyObjects>[1];
+        const objects = make({ namespace: op.namespace, image: op.image, kubernetesVersion: config.spec.kubernetes.version }) as Parameters<typeof kube.applyObjects>[1];
         const client = await kc();
         const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
         if (crds.length > 0) {

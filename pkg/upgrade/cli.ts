@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { ExitCode, NkdError, usageError } from '../ui/errors.js';
 import { ClientNodeApi, isConflict } from './kube-api.js';
-import { operatorManifests } from './manifests.js';
+import { operatorManifests, type ManifestOptions } from './manifests.js';
 import { loadKubeConfig } from './operator.js';
 import type { NodeUpgrade, Upgrade, UpgradeSpec } from './types.js';
 import { API_VERSION, Label } from './vocabulary.js';
@@ -111,6 +111,6 @@ export async function upgradeStatus(dir: string | undefined, name: string | unde
 }
 
 /** The operator manifests as one multi-document YAML text. */
-export function manifestsYaml(opts: { namespace?: string; image: string; replicas?: number }): string {
+export function manifestsYaml(opts: ManifestOptions): string {
   return operatorManifests(opts).map((o) => yaml.dump(o, { noRefs: true, lineWidth: 120 })).join('---\n');
 }

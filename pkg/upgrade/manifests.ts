@@ -13,6 +13,12 @@ export interface ManifestOptions {
   /** The nkd image (holds dist/ with the operator and the agent). */
   image: string;
   replicas?: number;
+  /**
+   * The cluster's Kubernetes version (vX.Y.Z or X.Y.Z). Before 1.30 there is no
+   * ValidatingAdmissionPolicy v1 (nor the node name in Pod-bound tokens), so the agent
+   * confinement is left out; unset means a current cluster.
+   */
+  kubernetesVersion?: string;
 }
 
 const OPERATOR = 'nkd-upgrade-operator';
@@ -113,6 +119,7 @@ export function operatorManifests(opts: ManifestOptions): object[] {
         },
       },
     },
+    ...(confinementSupported(opts.kubernetesVersion) ? agentConfinement(ns) : []),
     {
       apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta(AGENT),
       spec: {
@@ -140,6 +147,65 @@ export function operatorManifests(opts: ManifestOptions): object[] {
           },
         },
       },
+    },
+  ];
+}
+
+/** True when the cluster version can enforce {@link agentConfinement} (1.30 or later, or unknown). */
+export function confinementSupported(version: string | undefined): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version ?? '');
+  return !m || Number(m[1]) > 1 || Number(m[2]) >= 30;
+}
+
+/** Name of the admission policy that confines each agent to its own node. */
+export const AGENT_POLICY = `${AGENT}-own-node`;
+
+/**
+ * RBAC cannot say "only your own Node", so a ValidatingAdmissionPolicy does: a request of the
+ * agent's ServiceAccount may change only the Node named in its token (the API server puts the
+ * node of a Pod-bound token into the user's extra `authentication.kubernetes.io/node-name`)
+ * and only that node's NodeUpgrade status; on its Node it may change annotations, never the
+ * spec or labels. A stolen agent token cannot cordon, uncordon or relabel other nodes.
+ */
+export function agentConfinement(ns: string): object[] {
+  const nodeKey = 'authentication.kubernetes.io/node-name';
+  const own = `request.userInfo.extra['${nodeKey}'][0]`;
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: AGENT_POLICY, labels: appLabels(AGENT) },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes'] },
+            { apiGroups: [GROUP], apiVersions: ['*'], operations: ['UPDATE'], resources: [`${NODE_UPGRADES}/status`] },
+          ],
+        },
+        matchConditions: [{ name: 'is-the-agent', expression: `request.userInfo.username == 'system:serviceaccount:${ns}:${AGENT}'` }],
+        validations: [
+          {
+            expression: `'${nodeKey}' in request.userInfo.extra && size(request.userInfo.extra['${nodeKey}']) > 0`,
+            message: 'the nkd upgrade agent must use a token bound to its Pod (no node name in the token)',
+            reason: 'Forbidden',
+          },
+          {
+            expression: `(request.resource.resource == 'nodes' ? object.metadata.name : object.spec.nodeName) == ${own}`,
+            messageExpression: `'the nkd upgrade agent on ' + ${own} + ' may change only its own Node and NodeUpgrades, not ' + (request.resource.resource == 'nodes' ? object.metadata.name : object.spec.nodeName)`,
+            reason: 'Forbidden',
+          },
+          {
+            expression: `request.resource.resource != 'nodes' || (object.spec == oldObject.spec && (has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}))`,
+            message: 'the nkd upgrade agent may change only annotations of its Node',
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: AGENT_POLICY, labels: appLabels(AGENT) },
+      spec: { policyName: AGENT_POLICY, validationActions: ['Deny'] },
     },
   ];
 }

@@ -34,6 +34,13 @@ describe('the operator manifests', () => {
     }
   });
 
+  it('confine the agent to its own node with an admission policy from Kubernetes 1.30 on, and leave it out before', () => {
+    const kinds = (v?: string) => operatorManifests({ image: 'quay.io/nestos/nkd:0.1', kubernetesVersion: v }).map((o) => (o as { kind: string }).kind);
+    for (const v of [undefined, 'v1.30.0', '1.37.1']) expect(kinds(v)).toEqual(expect.arrayContaining(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']));
+    expect(kinds('v1.29.9')).not.toContain('ValidatingAdmissionPolicy');
+    expect(kinds('v1.29.9')).toContain('DaemonSet');
+  });
+
   it('list the namespace first and the CRDs before anything that uses them', () => {
     expect(objs.map((o) => o.kind).slice(0, 3)).toEqual(['Namespace', 'CustomResourceDefinition', 'CustomResourceDefinition']);
   });
