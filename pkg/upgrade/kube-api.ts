@@ -81,6 +81,8 @@ const co = { group: GROUP, version: VERSION };
 export class ClientNodeApi implements UpgradeApi {
   requests = 0;
   readonly requestsByCall = new Map<string, number>();
+  /** Of those, the ones answered 409 Conflict, by call name. */
+  readonly conflictsByCall = new Map<string, number>();
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly policy: PolicyV1Api;
@@ -99,7 +101,7 @@ export class ClientNodeApi implements UpgradeApi {
     this.requests += 1;
     this.requestsByCall.set(call, (this.requestsByCall.get(call) ?? 0) + 1);
     return p.catch((e: unknown) => {
-      if (isConflict(e)) this.requestsByCall.set(`${call} (409)`, (this.requestsByCall.get(`${call} (409)`) ?? 0) + 1);
+      if (isConflict(e)) this.conflictsByCall.set(call, (this.conflictsByCall.get(call) ?? 0) + 1);
       throw e;
     });
   }

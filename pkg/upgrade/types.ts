@@ -2,9 +2,14 @@
  * The upgrade API objects (the spec and status types are generated from schema.ts into
  * types.gen.ts; this file wraps them into whole Kubernetes objects and resolves defaults).
  */
+import { upgradeSpecSchema } from './schema.js';
 import type { NodeUpgradeSpec, NodeUpgradeStatus, UpgradeSpec, UpgradeStatus } from './types.gen.js';
 
 export type { NodeUpgradeSpec, NodeUpgradeStatus, UpgradeSpec, UpgradeStatus } from './types.gen.js';
+
+// The defaults below are the schema's (the API server applies the same ones).
+const DRAIN = upgradeSpecSchema.properties.drain.properties;
+const GATE = upgradeSpecSchema.properties.healthGate.properties;
 
 /** The metadata fields the operator reads and writes. */
 export interface ObjectMeta {
@@ -59,21 +64,21 @@ export interface DrainPolicy {
 export function drainPolicy(spec: UpgradeSpec): DrainPolicy {
   const d = spec.drain ?? {};
   return {
-    timeoutSeconds: d.timeoutSeconds ?? 600,
+    timeoutSeconds: d.timeoutSeconds ?? DRAIN.timeoutSeconds.default,
     gracePeriodSeconds: d.gracePeriodSeconds,
-    deleteEmptyDirData: d.deleteEmptyDirData ?? false,
-    evictUnmanagedPods: d.evictUnmanagedPods ?? false,
-    onTimeout: d.onTimeout ?? 'Fail',
+    deleteEmptyDirData: d.deleteEmptyDirData ?? DRAIN.deleteEmptyDirData.default,
+    evictUnmanagedPods: d.evictUnmanagedPods ?? DRAIN.evictUnmanagedPods.default,
+    onTimeout: d.onTimeout ?? DRAIN.onTimeout.default,
   };
 }
 
 /** Health gate with defaults applied. */
 export function healthGate(spec: UpgradeSpec): { settleSeconds: number; timeoutSeconds: number; podsReady: { namespace: string; matchLabels: Record<string, string> }[] } {
   const h = spec.healthGate ?? {};
-  return { settleSeconds: h.settleSeconds ?? 30, timeoutSeconds: h.timeoutSeconds ?? 900, podsReady: h.podsReady ?? [] };
+  return { settleSeconds: h.settleSeconds ?? GATE.settleSeconds.default, timeoutSeconds: h.timeoutSeconds ?? GATE.timeoutSeconds.default, podsReady: h.podsReady ?? [] };
 }
 
 /** How long a node's host work may take (schema default applied). */
 export function hostTimeoutSeconds(spec: UpgradeSpec): number {
-  return spec.host?.timeoutSeconds ?? 3600;
+  return spec.host?.timeoutSeconds ?? upgradeSpecSchema.properties.host.properties.timeoutSeconds.default;
 }
