@@ -27,5 +27,6 @@ export function fillDerived(c: ClusterConfig): void {
   if (s.kubernetes.controlPlaneEndpoint.host === undefined && firstCp?.ip && !s.kubernetes.controlPlaneEndpoint.vip.enabled) {
     s.kubernetes.controlPlaneEndpoint.host = firstCp.ip;
   }
+  s.os.cgroupVersion ??= s.os.ignitionVersion === '3.2.0' ? 'v1' : 'v2';
   s.kubernetes.pauseImage ??= `${s.kubernetes.imageRepository}/pause:${pauseTagFor(s.kubernetes.version)}`;
 }

@@ -266,6 +266,12 @@ export const clusterSchema = {
               },
             },
             insecureRegistries: { type: 'array', default: [], items: { type: 'string' }, description: 'Registries reached over plain HTTP or without TLS verification.' },
+            restrictOOMScoreAdj: {
+              type: 'boolean',
+              default: false,
+              description:
+                'containerd only: clamp the OOM score adjustments of containers to containerd\'s own (restrict_oom_score_adj). Needed where no process may lower an OOM score: nodes that are system containers or run without CAP_SYS_RESOURCE.',
+            },
           },
         },
         os: {
@@ -276,6 +282,15 @@ export const clusterSchema = {
           properties: {
             releaseImage: { type: 'string', minLength: 1, description: 'NestOS release image (OCI, carries kubeadm/kubelet) that first boot rebases to, by digest: registry/repo@sha256:<64 hex>.' },
             ignitionVersion: { type: 'string', enum: ['3.2.0', '3.3.0', '3.4.0'], default: '3.2.0', description: 'Ignition spec version of the rendered configs.' },
+            cgroupVersion: {
+              type: 'string',
+              enum: ['v2', 'v1'],
+              'x-filled': true,
+              description:
+                'cgroup hierarchy the hosts boot with. v2: nkd adds the kernel argument systemd.unified_cgroup_hierarchy=1 through Ignition (needs ignitionVersion 3.3.0 or newer). ' +
+                'v1: the host boots as it is (NestOS 22.03 boots cgroup v1 by default); for Kubernetes 1.35+, which deprecates cgroup v1, nkd sets the kubelet\'s failCgroupV1: false and lets kubeadm\'s preflight pass the cgroup check. ' +
+                'Default: v2 when ignitionVersion is 3.3.0 or newer, else v1.',
+            },
           },
         },
         access: {

@@ -145,6 +145,20 @@ function checkVersion(c: ClusterConfig, p: Problems): void {
   if (!supported.includes(minorOf(v))) {
     p.error('spec.kubernetes.version', `unsupported Kubernetes version "${v}"`, `use a version of ${supported.join(', ')}`);
   }
+  const os = c.spec.os;
+  if (os.cgroupVersion === 'v2' && os.ignitionVersion === '3.2.0') {
+    p.error('spec.os.cgroupVersion', 'v2 needs the kernel argument systemd.unified_cgroup_hierarchy=1, which Ignition 3.2.0 cannot set', 'set spec.os.ignitionVersion: 3.3.0 (or newer), or cgroupVersion: v1');
+  }
+  if (os.cgroupVersion === 'v1' && parsed.major === 1 && parsed.minor >= 35) {
+    p.warn(
+      'spec.os.cgroupVersion',
+      `the hosts boot cgroup v1, which Kubernetes ${minorOf(v)} deprecates: nkd runs the kubelet with failCgroupV1: false and lets kubeadm's preflight pass its cgroup check (SystemVerification)`,
+      'boot the hosts with cgroup v2: spec.os.ignitionVersion: 3.3.0 (cgroupVersion then defaults to v2)',
+    );
+  }
+  if (c.spec.containerRuntime.restrictOOMScoreAdj && c.spec.containerRuntime.type !== 'containerd') {
+    p.error('spec.containerRuntime.restrictOOMScoreAdj', `only containerd has this setting, the runtime is ${c.spec.containerRuntime.type}`, 'remove restrictOOMScoreAdj or set containerRuntime.type: containerd');
+  }
   const img = c.spec.os.releaseImage;
   if (!/@sha256:[0-9a-f]{64}$/.test(img)) {
     p.warn('spec.os.releaseImage', `"${img}" is not pinned by digest: a tag can move, and nodes could boot different images`, 'write it as registry/repo@sha256:<digest> (skopeo inspect shows the digest)');

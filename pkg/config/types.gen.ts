@@ -411,6 +411,10 @@ export interface ContainerRuntimeSpec {
    * Registries reached over plain HTTP or without TLS verification.
    */
   insecureRegistries: string[];
+  /**
+   * containerd only: clamp the OOM score adjustments of containers to containerd's own (restrict_oom_score_adj). Needed where no process may lower an OOM score: nodes that are system containers or run without CAP_SYS_RESOURCE.
+   */
+  restrictOOMScoreAdj: boolean;
 }
 export interface RegistryMirror {
   /**
@@ -436,6 +440,10 @@ export interface OsSpec {
    * Ignition spec version of the rendered configs.
    */
   ignitionVersion: '3.2.0' | '3.3.0' | '3.4.0';
+  /**
+   * cgroup hierarchy the hosts boot with. v2: nkd adds the kernel argument systemd.unified_cgroup_hierarchy=1 through Ignition (needs ignitionVersion 3.3.0 or newer). v1: the host boots as it is (NestOS 22.03 boots cgroup v1 by default); for Kubernetes 1.35+, which deprecates cgroup v1, nkd sets the kubelet's failCgroupV1: false and lets kubeadm's preflight pass the cgroup check. Default: v2 when ignitionVersion is 3.3.0 or newer, else v1.
+   */
+  cgroupVersion: 'v2' | 'v1';
 }
 /**
  * Login to the hosts.

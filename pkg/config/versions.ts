@@ -37,10 +37,39 @@ export function minorOf(v: string): string {
   return p ? `${p.major}.${p.minor}` : v;
 }
 
-/** The pause image tag kubeadm of that version expects (its constants.PauseVersion). */
+/** The image tags kubeadm of one version expects (its constants), from pkg/versions/kubeadm-images.json. */
+export interface KubeadmImageTags {
+  /** The version whose kubeadm sources the tags were read from. */
+  from: string;
+  pause: string;
+  etcd: string;
+  coredns: string;
+}
+
+let images: Record<string, Omit<KubeadmImageTags, 'from'>> | undefined;
+
+/**
+ * The tags kubeadm of `version` expects, read from kubeadm's own constants by
+ * hack/gen-kubeadm-images.sh: the exact version when listed, else the nearest listed patch of
+ * the same minor (below it if there is one). Undefined for a minor nkd has no sources of.
+ */
+export function kubeadmImageTags(version: string): KubeadmImageTags | undefined {
+  images ??= (JSON.parse(readFileSync(join(packageRoot(), 'pkg', 'versions', 'kubeadm-images.json'), 'utf8')) as { versions: Record<string, Omit<KubeadmImageTags, 'from'>> }).versions;
+  const want = parseVersion(version);
+  if (!want) return undefined;
+  const same = Object.keys(images)
+    .map((v) => ({ v, p: parseVersion(v)! }))
+    .filter(({ p }) => p.major === want.major && p.minor === want.minor)
+    .sort((a, b) => a.p.patch - b.p.patch);
+  const pick = same.filter(({ p }) => p.patch <= want.patch).pop() ?? same[0];
+  return pick ? { from: pick.v, ...images[pick.v]! } : undefined;
+}
+
+/**
+ * The pause image tag kubeadm of that version expects (its constants.PauseVersion). A minor nkd
+ * has no sources of is unsupported (validation refuses it); it gets the newest listed tag.
+ */
 export function pauseTagFor(version: string): string {
-  const minor = parseVersion(version)?.minor ?? 0;
-  if (minor >= 34) return '3.10.1';
-  if (minor >= 31) return '3.10';
-  return '3.9';
+  const tags = kubeadmImageTags(version) ?? kubeadmImageTags(defaultKubernetesVersion());
+  return tags!.pause;
 }

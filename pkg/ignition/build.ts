@@ -38,5 +38,6 @@ export function normalizeConfig(cfg: IgnitionConfig): IgnitionConfig {
     if (cfg.passwd.users?.length) out.passwd.users = [...cfg.passwd.users].sort(name);
     if (cfg.passwd.groups?.length) out.passwd.groups = [...cfg.passwd.groups].sort(name);
   }
+  if (cfg.kernelArguments) out.kernelArguments = cfg.kernelArguments;
   return out;
 }

@@ -46,6 +46,7 @@ export function ignitionProblems(cfg: IgnitionConfig): string[] {
       dropins.add(d.name);
     }
   }
+  if (cfg.kernelArguments && cfg.ignition.version === '3.2.0') out.push('kernelArguments needs spec 3.3.0 or newer, the config is 3.2.0');
   const users = new Set<string>();
   for (const [i, u] of (cfg.passwd?.users ?? []).entries()) {
     if (users.has(u.name)) out.push(`passwd.users[${i}].name "${u.name}" appears twice`);

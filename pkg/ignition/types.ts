@@ -133,4 +133,12 @@ export interface IgnitionConfig {
   systemd?: { units?: Unit[] };
   /** Users and groups. */
   passwd?: { users?: User[]; groups?: Group[] };
+  /** Kernel arguments the host must (not) boot with (spec 3.3.0+; applied with a reboot). */
+  kernelArguments?: KernelArguments;
+}
+
+/** Kernel arguments section (spec 3.3.0+). */
+export interface KernelArguments {
+  shouldExist?: string[];
+  shouldNotExist?: string[];
 }

@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
+import { parseVersion } from '../config/versions.js';
 import { kubeadmApiVersion } from './api-version.js';
 import { criSocket } from './cri.js';
 import type {
@@ -44,6 +45,18 @@ function kubeletArgs(node: ClusterNode): Array<[string, string]> {
   return sortedEntries(args);
 }
 
+/**
+ * Whether the hosts run cgroup v1 under a Kubernetes that refuses it by default (1.35+): the
+ * kubelet then needs failCgroupV1: false and kubeadm's SystemVerification check fails.
+ */
+export function cgroupV1Tolerated(c: ClusterConfig): boolean {
+  const v = parseVersion(c.spec.kubernetes.version);
+  return c.spec.os.cgroupVersion === 'v1' && !!v && (v.major > 1 || v.minor >= 35);
+}
+
+/** kubeadm's name of the preflight check that fails on a cgroup v1 host (1.35+). */
+export const CGROUP_V1_PREFLIGHT_CHECK = 'SystemVerification';
+
 function nodeRegistration(c: ClusterConfig, node: ClusterNode, v1beta4: boolean): NodeRegistration {
   const taints: KubeadmTaint[] = node.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
   if (node.role === 'control-plane' && !taints.some((t) => t.key === CONTROL_PLANE_TAINT.key)) taints.unshift(CONTROL_PLANE_TAINT);
@@ -53,6 +66,7 @@ function nodeRegistration(c: ClusterConfig, node: ClusterNode, v1beta4: boolean)
     criSocket: criSocket(c.spec.containerRuntime.type),
     taints,
     kubeletExtraArgs: v1beta4 ? args.map(([name, value]): Arg => ({ name, value })) : Object.fromEntries(args),
+    ...(cgroupV1Tolerated(c) ? { ignorePreflightErrors: [CGROUP_V1_PREFLIGHT_CHECK] } : {}),
   };
 }
 
@@ -102,7 +116,12 @@ export function kubeadmDocuments(c: ClusterConfig, node: ClusterNode, inputs: Ku
     networking: { ...k.networking },
     etcd: { local: { dataDir: '/var/lib/etcd' } },
   };
-  const kubelet: KubeletConfiguration = { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', cgroupDriver: 'systemd' };
+  const kubelet: KubeletConfiguration = {
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    cgroupDriver: 'systemd',
+    ...(cgroupV1Tolerated(c) ? { failCgroupV1: false } : {}),
+  };
   const proxy: KubeProxyConfiguration = { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', clusterCIDR: k.networking.podSubnet };
   return [init, cluster, kubelet, proxy];
 }

@@ -19,6 +19,8 @@ export interface NodeRegistration {
   criSocket: string;
   taints: KubeadmTaint[];
   kubeletExtraArgs: Record<string, string> | Arg[];
+  /** Preflight checks whose errors kubeadm reports as warnings. */
+  ignorePreflightErrors?: string[];
 }
 
 /** APIEndpoint. */
@@ -73,6 +75,8 @@ export interface KubeletConfiguration {
   apiVersion: 'kubelet.config.k8s.io/v1beta1';
   kind: 'KubeletConfiguration';
   cgroupDriver: 'systemd';
+  /** false lets kubelet 1.35+ start on a cgroup v1 host (field since 1.31). */
+  failCgroupV1?: boolean;
 }
 
 /** kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration (subset). */

@@ -55,8 +55,8 @@ export interface DeployResult {
 }
 
 /**
- * `nkd deploy` / `nkd extend`: render → plan → provision → wait for the API → wait for Ready
- * nodes → apply CNI and post-hook manifests → install the operator → admin kubeconfig and next
+ * `nkd deploy` / `nkd extend`: render → plan → provision → wait for the API → apply the CNI →
+ * wait for Ready nodes → post-hook manifests → install the operator → admin kubeconfig and next
  * steps. Every phase is named, timed and idempotent; an interrupted run resumes on re-run.
  */
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
@@ -170,6 +170,13 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
   const kc = async () => kube.loadKubeconfig(rendered().adminKubeconfigPath);
   const abs = (p: string): string => (/^https?:\/\//.test(p) || isAbsolute(p) ? p : resolve(opts.baseDir, p));
   const names = config.spec.nodes.map((n) => n.name);
+  const applyManifests = async (client: Awaited<ReturnType<typeof kc>>, refs: string[]): Promise<void> => {
+    for (const ref of refs) {
+      const objects = await kube.readManifest(abs(ref), signal);
+      result.applied.push(...(await kube.applyObjects(client, objects, { signal, source: ref })));
+      ui.ok(`applied ${objects.length} objects from ${ref} (server-side)`);
+    }
+  };
   return [
     {
       name: 'wait for the API server',
@@ -177,6 +184,18 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
       run: async () => {
         result.apiVersion = await kube.waitForApi(await kc(), { timeoutMs: timeouts.apiMs, signal, whereToLook: hostLook });
         ui.debug(`API server ${result.apiVersion}`);
+      },
+    },
+    {
+      // Before the node wait: a node turns Ready only once a CNI plugin configured its network.
+      name: 'apply the CNI',
+      run: async () => {
+        const ref = config.spec.kubernetes.cni.manifest;
+        if (!ref || ref === 'none') {
+          ui.warn('spec.kubernetes.cni.manifest is not set: no CNI installed, nodes stay NotReady until you apply one');
+          return;
+        }
+        await applyManifests(await kc(), [ref]);
       },
     },
     {
@@ -190,16 +209,10 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
       },
     },
     {
-      name: 'apply CNI and post-hook manifests',
+      name: 'apply post-hook manifests',
       run: async () => {
-        const refs = [config.spec.kubernetes.cni.manifest, ...rendered().postHookManifests].filter((m): m is string => !!m && m !== 'none');
-        if (!config.spec.kubernetes.cni.manifest) ui.warn('spec.kubernetes.cni.manifest is not set: no CNI installed, pods will not get networking');
-        const client = await kc();
-        for (const ref of refs) {
-          const objects = await kube.readManifest(abs(ref), signal);
-          result.applied.push(...(await kube.applyObjects(client, objects, { signal, source: ref })));
-          ui.ok(`applied ${objects.length} objects from ${ref} (server-side)`);
-        }
+        const refs = rendered().postHookManifests;
+        if (refs.length > 0) await applyManifests(await kc(), refs);
       },
     },
     {

@@ -9,7 +9,7 @@ import { firstBoot } from './firstboot.js';
 import { preScriptFiles } from './hooks.js';
 import { HOST } from './host-paths.js';
 import { kubeletSysconfig, kubeletUnit } from './kubelet.js';
-import { staticNetworkFile, systemFiles } from './system.js';
+import { cgroupKernelArguments, staticNetworkFile, systemFiles } from './system.js';
 import type { HostFile, NodeExtras } from './types.js';
 import { loginUser } from './users.js';
 import { vipFiles } from './vip.js';
@@ -71,6 +71,7 @@ export function buildNodeIgnition(config: ClusterConfig, node: ClusterNode, extr
       storage: { files: files.map((f) => inlineFile(f.path, f.contents, f.mode)) },
       systemd: { units: [kubeletUnit(), ...runtimeUnits.values(), ...boot.units] },
       passwd: { users: [loginUser(s.access)] },
+      ...cgroupKernelArguments(s.os.cgroupVersion),
     });
     assertValidIgnition(cfg, `node ${node.name}`);
     return cfg;

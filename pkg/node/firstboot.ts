@@ -20,6 +20,9 @@ export interface FirstBootInput {
   switchKubeVip: boolean;
 }
 
+/** How often first boot tries kubeadm before it gives up and says so. */
+export const KUBEADM_MAX_ATTEMPTS = 5;
+
 const COMMAND: Record<NodeExtras['kubeadmAction'], string> = { init: 'init', 'join-control-plane': 'join', join: 'join' };
 
 /**
@@ -50,8 +53,9 @@ export function firstBoot(i: FirstBootInput): { units: Unit[]; files: HostFile[]
       contents: renderNodeTemplate('nkd-kubeadm.sh', {
         action: i.action,
         command: COMMAND[i.action],
-        worker: i.node.role === 'worker',
         services: i.services,
+        placed: HOST.kubeadmPlaced,
+        maxAttempts: KUBEADM_MAX_ATTEMPTS,
         marker: HOST.kubeadmMarker,
         attempts: HOST.kubeadmAttempts,
         config: HOST.kubeadmConfig,

@@ -11,6 +11,8 @@ export const HOST = {
   prehooksMarker: '/var/lib/nkd/prehooks.done',
   kubeadmMarker: '/var/lib/nkd/kubeadm.done',
   kubeadmAttempts: '/var/lib/nkd/kubeadm.attempts',
+  /** A copy of /etc/kubernetes as Ignition placed it, kept until kubeadm succeeded (0700). */
+  kubeadmPlaced: '/var/lib/nkd/placed',
   pivotScript: '/usr/local/bin/nkd-pivot',
   prehooksScript: '/usr/local/bin/nkd-prehooks',
   kubeadmScript: '/usr/local/bin/nkd-kubeadm',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { parseCidr } from '../config/net.js';
+import type { IgnitionConfig } from '../ignition/types.js';
 import { HOST } from './host-paths.js';
 import { renderNodeTemplate } from './templates.js';
 import type { HostFile } from './types.js';
@@ -26,6 +27,18 @@ export function systemFiles(node: ClusterNode): HostFile[] {
       mode: 0o644,
     },
   ];
+}
+
+/** The kernel argument that makes systemd mount the unified (v2) cgroup hierarchy. */
+export const CGROUP_V2_KARG = 'systemd.unified_cgroup_hierarchy=1';
+
+/**
+ * Ignition kernel arguments for the chosen cgroup hierarchy: v2 asks for the unified hierarchy
+ * (Ignition applies it before the first real boot); v1 leaves the host's default alone.
+ */
+export function cgroupKernelArguments(version: 'v1' | 'v2'): Pick<IgnitionConfig, 'kernelArguments'> {
+  if (version !== 'v2') return {};
+  return { kernelArguments: { shouldExist: [CGROUP_V2_KARG], shouldNotExist: ['systemd.unified_cgroup_hierarchy=0'] } };
 }
 
 /** The node network's prefix length and gateway, when the platform section says them. */

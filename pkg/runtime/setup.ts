@@ -17,7 +17,7 @@ export function runtimeSetup(spec: ContainerRuntimeSpec, pauseImage: string, opt
   const crictl = { path: '/etc/crictl.yaml', contents: crictlYaml(socket), mode: 0o644 };
   switch (spec.type) {
     case 'containerd':
-      return { type: 'containerd', services: ['containerd.service'], criSocket: socket, files: [...containerdFiles(pauseImage, registries, opts.containerdConfigVersion ?? 2), crictl], dropins: [], warnings: [] };
+      return { type: 'containerd', services: ['containerd.service'], criSocket: socket, files: [...containerdFiles(pauseImage, registries, opts.containerdConfigVersion ?? 2, spec.restrictOOMScoreAdj), crictl], dropins: [], warnings: [] };
     case 'crio':
       return { type: 'crio', services: ['crio.service'], criSocket: socket, files: [...crioFiles(pauseImage, registries), crictl], dropins: [], warnings: [] };
     case 'isulad': {

@@ -26,6 +26,7 @@ const mirrors: Omit<ContainerRuntimeSpec, 'type'> = {
     { registry: 'quay.io', endpoints: ['https://quay-mirror.example.com'] },
   ],
   insecureRegistries: ['registry.internal:5000'],
+  restrictOOMScoreAdj: false,
 };
 
 describe('rendered runtime files parse', () => {

@@ -62,7 +62,7 @@ describe('nkd deploy (lifecycle phases)', () => {
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names); },
     });
     expect(result.phases.map((p) => p.name)).toEqual([
-      'preflight', 'render', 'plan', 'provision', 'wait for the API server', 'wait for Ready nodes', 'apply CNI and post-hook manifests', 'install the upgrade operator', 'admin kubeconfig',
+      'preflight', 'render', 'plan', 'provision', 'wait for the API server', 'apply the CNI', 'wait for Ready nodes', 'apply post-hook manifests', 'install the upgrade operator', 'admin kubeconfig',
     ]);
     expect(result.applied).toEqual([`Namespace ${ns}`, `ConfigMap ${ns}/cni-config`, `ConfigMap ${ns}/post-hook`]);
     const cm = await core().readNamespacedConfigMap({ name: 'post-hook', namespace: ns });
@@ -168,7 +168,7 @@ describe('nkd deploy (lifecycle phases)', () => {
 
   it('converges when interrupted after any phase: the re-run recreates nothing and finishes', async () => {
     const { base, dir, config, names, provider } = await setup();
-    const phases = ['preflight', 'render', 'plan', 'provision', 'wait for the API server', 'wait for Ready nodes', 'apply CNI and post-hook manifests', 'install the upgrade operator'];
+    const phases = ['preflight', 'render', 'plan', 'provision', 'wait for the API server', 'apply the CNI', 'wait for Ready nodes', 'apply post-hook manifests', 'install the upgrade operator'];
     const uuids = async () => Object.fromEntries(await Promise.all(names.map(async (n) => [n, (await v.run(['domuuid', `demo-${n}`]).catch(() => 'missing')).trim()])));
     let before: Record<string, string> | undefined;
     for (const stopAfter of phases) {

@@ -16,6 +16,7 @@ const spec = (over: Partial<ContainerRuntimeSpec> = {}): ContainerRuntimeSpec =>
     { registry: 'quay.io', endpoints: ['https://quay-mirror.example.com'] },
   ],
   insecureRegistries: ['registry.internal:5000'],
+  restrictOOMScoreAdj: false,
   ...over,
 });
 
