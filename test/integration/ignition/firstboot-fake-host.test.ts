@@ -4,7 +4,7 @@
  * run for real in bash there. Checks that every step is idempotent and writes its success
  * marker only after the step succeeded, and that the units pass systemd-analyze verify.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { serializeIgnition } from '../../../pkg/ignition/serialize.js';
@@ -79,7 +79,7 @@ describe('first boot on a fake host', () => {
     expect(marker(r2, HOST.prehooksMarker)).toBe(false);
   });
 
-  test('kubeadm init: a failure leaves no marker; the retry keeps the PKI, then kube-vip switches to admin.conf', async () => {
+  test('kubeadm init: a failure leaves no marker; the retry undoes it with kubeadm reset and restores the PKI nkd placed, then kube-vip switches to admin.conf', async () => {
     const r = await bootRoot('master-1');
     await setFake(r, 'kubeadm-rcs', '1\n');
     expect((await runOnFakeHost(r, HOST.kubeadmScript)).code).toBe(1);
@@ -87,10 +87,12 @@ describe('first boot on a fake host', () => {
     expect(marker(r, HOST.kubeadmMarker)).toBe(false);
     expect(readFileSync(join(r, HOST.kubeVipManifest), 'utf8')).toContain('path: /etc/kubernetes/super-admin.conf');
 
+    rmSync(join(r, 'etc/kubernetes/pki'), { recursive: true }); // what kubeadm reset would remove
     expect((await runOnFakeHost(r, HOST.kubeadmScript)).code).toBe(0);
-    expect(await takeCalls(r)).toContain('kubeadm init --config /etc/nkd/kubeadm.yaml --ignore-preflight-errors=all');
+    expect((await takeCalls(r)).filter((c) => c.startsWith('kubeadm'))).toEqual(['kubeadm reset --force', 'kubeadm init --config /etc/nkd/kubeadm.yaml']);
     expect(marker(r, HOST.kubeadmMarker)).toBe(true);
     expect(existsSync(join(r, 'etc/kubernetes/pki/ca.key'))).toBe(true);
+    expect(existsSync(join(r, HOST.kubeadmPlaced))).toBe(false);
     const manifest = readFileSync(join(r, HOST.kubeVipManifest), 'utf8');
     expect(manifest).toContain('path: /etc/kubernetes/admin.conf');
     expect(manifest).not.toContain('super-admin.conf');

@@ -79,6 +79,32 @@ export interface Applied {
 }
 
 /**
+ * Runs the real ignition's stages fetch-offline, fetch (when the config needs the network) and
+ * files on `root`, as NestOS's initramfs does before the first boot: `state` holds its cache and
+ * state files; `stubBin` gets a setfiles stub (SELinux is off in the test roots).
+ */
+export async function runIgnitionStages(root: string, configFile: string, state: string, stubBin: string): Promise<{ code: number; log: string }> {
+  await mkdir(stubBin, { recursive: true });
+  await writeFile(join(stubBin, 'setfiles'), '#!/bin/sh\ncat >/dev/null\nexit 0\n', { mode: 0o755 });
+  await chmod(join(stubBin, 'setfiles'), 0o755);
+  const env = { ...process.env, PATH: `${stubBin}:${process.env.PATH}`, IGNITION_CONFIG_FILE: configFile };
+  const common = ['--platform=file', `--root=${root}`, `--config-cache=${state}/cache.json`, `--state-file=${state}/state`, `--neednet=${state}/neednet`, '--log-to-stdout'];
+  let log = '';
+  for (const stage of ['fetch-offline', 'fetch', 'files']) {
+    if (stage === 'fetch' && !existsSync(`${state}/neednet`)) continue;
+    try {
+      const r = await run(IGNITION_BIN, [`--stage=${stage}`, ...common], { env, maxBuffer: 64 << 20 });
+      log += r.stdout + r.stderr;
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; code?: number };
+      log += (e.stdout ?? '') + (e.stderr ?? '');
+      return { code: typeof e.code === 'number' ? e.code : 1, log };
+    }
+  }
+  return { code: 0, log };
+}
+
+/**
  * Applies a config with the real ignition (stages fetch-offline, fetch when it asks for the
  * network, files) to a fresh scratch root with SELinux off, a stub setfiles, and passwd/group
  * files holding root and `groups`; then `systemctl --root preset` for the enabled units.
@@ -93,30 +119,14 @@ export async function applyIgnition(text: string, opts: { groups?: string[]; pre
   const groups = ['root', ...(opts.groups ?? [])];
   await Promise.all([
     writeFile(join(root, 'etc/selinux/config'), 'SELINUX=disabled\nSELINUXTYPE=targeted\n'),
-    writeFile(join(bin, 'setfiles'), '#!/bin/sh\ncat >/dev/null\nexit 0\n', { mode: 0o755 }),
     writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n'),
     writeFile(join(root, 'etc/group'), groups.map((g, i) => `${g}:x:${i === 0 ? 0 : 10 + i}:\n`).join('')),
     writeFile(join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o600 }),
     writeFile(join(root, 'etc/gshadow'), groups.map((g) => `${g}:*::\n`).join(''), { mode: 0o600 }),
     writeFile(join(dir, 'config.ign'), text),
   ]);
-  await chmod(join(bin, 'setfiles'), 0o755);
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, IGNITION_CONFIG_FILE: join(dir, 'config.ign') };
-  const common = ['--platform=file', `--root=${root}`, `--config-cache=${t}/cache.json`, `--state-file=${t}/state`, `--neednet=${t}/neednet`, '--log-to-stdout'];
-  let log = '';
-  let code = 0;
-  for (const stage of ['fetch-offline', 'fetch', 'files']) {
-    if (stage === 'fetch' && !existsSync(`${t}/neednet`)) continue;
-    try {
-      const r = await run(IGNITION_BIN, [`--stage=${stage}`, ...common], { env, maxBuffer: 64 << 20 });
-      log += r.stdout + r.stderr;
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; code?: number };
-      log += (e.stdout ?? '') + (e.stderr ?? '');
-      code = typeof e.code === 'number' ? e.code : 1;
-      break;
-    }
-  }
+  const { code, log: stages } = await runIgnitionStages(root, join(dir, 'config.ign'), t, bin);
+  let log = stages;
   if (code === 0 && opts.presetUnits?.length) {
     const r = await run('systemctl', [`--root=${root}`, 'preset', ...opts.presetUnits]);
     log += r.stdout + r.stderr;
