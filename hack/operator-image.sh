@@ -7,9 +7,10 @@
 # templates/ and crds/. Entrypoints (pkg/upgrade/manifests.ts): the operator runs
 # `node /app/dist/cmd/operator/main.js`, the agent `node /app/dist/cmd/agent/main.js`.
 # The image is tagged localhost/nkd-operator:<package.json version> in the OCI layout
-# ${NKD_CACHE_DIR:-$HOME/.cache/nkd}/images/nkd-operator/<version> (skopeo/podman:
-# oci:<that dir>:localhost/nkd-operator:<version>), and in containers-storage (vfs) when
-# skopeo can write it. Reproducible: unchanged inputs give the same digest.
+# ${NKD_CACHE_DIR:-$HOME/.cache/nkd}/images/nkd-operator/<version> (skopeo/podman/buildah name it
+# oci:<that dir>:localhost/nkd-operator:<version>; the host's containers-storage is left alone:
+# `skopeo copy oci:<dir>:<ref> containers-storage:<ref>` puts it there). Reproducible: unchanged
+# inputs give the same digest.
 # Where a registry is reachable, hack/operator-image/Containerfile is the recipe for podman/buildah.
 #
 # Usage: hack/operator-image.sh [--push REGISTRY]   (prints the image reference(s) and digest)
@@ -82,13 +83,7 @@ if [ ! -f "$layout/index.json" ] || [ "$(cat "$layout.key" 2>/dev/null)" != "$ke
 fi
 digest="$(jq -r '.manifests[0].digest' "$layout/index.json")"
 echo "image $ref: oci:$layout:$ref ($digest) built in $(( $(date +%s) - start ))s" >&2
-# The local tag in containers-storage (vfs driver, which works without overlay support); podman
-# and buildah on this host then see localhost/nkd-operator:<version>.
-if skopeo copy --quiet "oci:$layout:$ref" "containers-storage:[vfs@/var/lib/containers/storage+/run/containers/storage]$ref" >/dev/null 2>&1; then
-  echo "image $ref: tagged in containers-storage (vfs)" >&2
-else
-  echo "image $ref: containers-storage not writable here; use oci:$layout:$ref" >&2
-fi
+echo "image $ref: for podman/buildah on this host: skopeo copy oci:$layout:$ref containers-storage:$ref" >&2
 if [ -n "$reg" ]; then
   oci_push "$layout" "$ref" "$reg/nkd-operator:$version"
 fi

@@ -13,6 +13,7 @@
 # and their libraries, taken from the node root's Debian packages (hack/cluster/node-root.sh).
 #
 # Usage: hack/cluster/images.sh REGISTRY [--no-operator]   e.g. 10.231.40.1:5000
+#        NKD_IMAGES="pause etcd" hack/cluster/images.sh REGISTRY   only the images named
 # Needs: hack/cluster/build.sh done (binaries, node root); skopeo, jq (apt-get install -y skopeo jq).
 # Prints one line per image: "image REF: pushed|already in the registry (DIGEST)".
 set -euo pipefail
@@ -97,35 +98,46 @@ image() {
   oci_push "$layout" "$name:$tag" "$reg/$name:$tag"
 }
 
+want() { [ -z "${NKD_IMAGES:-}" ] || [[ " $NKD_IMAGES " == *" $1 "* ]]; }
 PATHENV='"PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin"'
 static_layer() { skeleton "$1"; install -m 0755 "$2" "$1/usr/local/bin/$3"; }
 
 for v in "$KUBE_VERSION" "$STANDIN_VERSION"; do
+  want kube-apiserver || want kube-controller-manager || want kube-scheduler || want kube-proxy || continue
   dir="$kube"; [ "$v" = "$KUBE_VERSION" ] || dir="$standin"
   for b in kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do
     if [ "$v" = "$KUBE_VERSION" ]; then need "$dir/$b" "bash hack/kube/build.sh $v $b"
     else need "$dir/$b" "bash hack/kube/build.sh --stand-in $v $KUBE_VERSION $b"; fi
   done
   for b in kube-apiserver kube-controller-manager kube-scheduler; do
+    want "$b" || continue
     eval "layer_$b() { static_layer \"\$1\" '$dir/$b' $b; }"
     image "$b" "v$v" "{\"Env\":[$PATHENV],\"Entrypoint\":[\"/usr/local/bin/$b\"]}" "$dir/$b"
   done
+  want kube-proxy || continue
   eval "layer_kube-proxy() { netfilter_layer \"\$1\"; install -m 0755 '$dir/kube-proxy' \"\$1/usr/local/bin/kube-proxy\"; }"
   image kube-proxy "v$v" "{\"Env\":[$PATHENV],\"Entrypoint\":[\"/usr/local/bin/kube-proxy\"]}" "$dir/kube-proxy" "$base/usr/sbin/xtables-nft-multi"
 done
 
+if want etcd; then
 need "$tools/etcd/$ETCD_VERSION/etcd" "bash hack/cluster/go-tools.sh etcd"
 layer_etcd() { static_layer "$1" "$tools/etcd/$ETCD_VERSION/etcd" etcd; mkdir -p "$1/var/lib/etcd"; }
 image etcd "$ETCD_VERSION-0" "{\"Env\":[$PATHENV],\"Entrypoint\":[\"/usr/local/bin/etcd\"]}" "$tools/etcd/$ETCD_VERSION/etcd"
+fi
 
+if want pause; then
 need "$tools/pause/$PAUSE_VERSION/pause" "bash hack/cluster/go-tools.sh pause"
 layer_pause() { mkdir -p "$1"; install -m 0755 "$tools/pause/$PAUSE_VERSION/pause" "$1/pause"; }
 image pause "$PAUSE_VERSION" '{"Entrypoint":["/pause"],"User":"65535:65535"}' "$tools/pause/$PAUSE_VERSION/pause"
+fi
 
+if want coredns; then
 need "$tools/coredns/$COREDNS_VERSION/coredns" "bash hack/cluster/go-tools.sh coredns"
 layer_coredns() { skeleton "$1"; install -m 0755 "$tools/coredns/$COREDNS_VERSION/coredns" "$1/coredns"; }
 image coredns "v$COREDNS_VERSION" '{"Entrypoint":["/coredns"],"ExposedPorts":{"53/tcp":{},"53/udp":{}}}' "$tools/coredns/$COREDNS_VERSION/coredns"
+fi
 
+if want flannel; then
 need "$tools/flanneld/$FLANNEL_VERSION/flanneld" "bash hack/cluster/go-tools.sh flanneld"
 layer_flannel() {
   netfilter_layer "$1"
@@ -133,12 +145,15 @@ layer_flannel() {
   install -m 0755 "$tools/flanneld/$FLANNEL_VERSION/flanneld" "$1/opt/bin/flanneld"
 }
 image flannel "v$FLANNEL_VERSION" "{\"Env\":[$PATHENV],\"Entrypoint\":[\"/opt/bin/flanneld\"]}" "$tools/flanneld/$FLANNEL_VERSION/flanneld" "$base/usr/sbin/xtables-nft-multi"
+fi
 
+if want flannel-cni-plugin; then
 need "$tools/flannel-cni/$FLANNEL_CNI_VERSION/flannel" "bash hack/cluster/go-tools.sh flannel-cni"
 # The init container of kube-flannel copies /flannel to the host's /opt/cni/bin with cp.
 layer_flannel-cni-plugin() { skeleton "$1"; install -m 0755 "$tools/flannel-cni/$FLANNEL_CNI_VERSION/flannel" "$1/flannel"; copy_with_libs "$base" /usr/bin/cp "$1"; }
 image flannel-cni-plugin "v$FLANNEL_CNI_VERSION" '{"Env":["PATH=/usr/bin:/usr/sbin"],"Entrypoint":["/usr/bin/cp"]}' "$tools/flannel-cni/$FLANNEL_CNI_VERSION/flannel"
+fi
 
-if [ $operator = 1 ]; then
+if [ $operator = 1 ] && want nkd-operator; then
   bash hack/operator-image.sh --push "$reg"
 fi

@@ -47,7 +47,9 @@ exec 9>"$out/.node-root.lock"
 flock 9
 
 # ---- base -------------------------------------------------------------------------------------
-base_key="$(cat hack/cluster/node-root.sh hack/cluster/standin/* | sha256sum | cut -c1-16)"
+# Keyed by the text of this base section and the package list, so a change to the node stage
+# or to the stand-ins does not redo debootstrap.
+base_key="$(sed -n '/^PACKAGES=/,/)$/p; /^# ---- base/,/^# ---- node/p' hack/cluster/node-root.sh | sha256sum | cut -c1-16)"
 base="$out/root-base-$base_key"
 if [ ! -f "$base/.nkd-complete" ]; then
   mirror="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
@@ -71,15 +73,6 @@ if [ ! -f "$base/.nkd-complete" ]; then
   getent group wheel >/dev/null 2>&1 || true
   grep -q '^wheel:' "$tmp/etc/group" || groupadd --root "$tmp" --system wheel
 
-  # Stand-ins (named so in their headers and in docs/testing.md).
-  install -D -m 0755 hack/cluster/standin/rpm-ostree "$tmp/usr/bin/rpm-ostree"
-  install -D -m 0755 hack/cluster/standin/ostree "$tmp/usr/bin/ostree"
-  install -D -m 0755 hack/cluster/standin/finalize "$tmp/usr/libexec/nkd-standin/finalize"
-  install -D -m 0755 hack/cluster/standin/host-setup "$tmp/usr/libexec/nkd-standin/host-setup"
-  install -D -m 0644 hack/cluster/standin/nkd-standin-finalize.service "$tmp/usr/lib/systemd/system/nkd-standin-finalize.service"
-  install -D -m 0644 hack/cluster/standin/nkd-standin-host.service "$tmp/usr/lib/systemd/system/nkd-standin-host.service"
-  install -D -m 0644 hack/cluster/standin/kubelet.service "$tmp/usr/lib/systemd/system/kubelet.service"
-  systemctl --root="$tmp" enable nkd-standin-finalize.service nkd-standin-host.service >/dev/null 2>&1
   # Ignition's files stage expects SELinux configuration (NestOS ships it; disabled here).
   mkdir -p "$tmp/etc/selinux"
   printf 'SELINUX=disabled\nSELINUXTYPE=targeted\n' > "$tmp/etc/selinux/config"
@@ -124,14 +117,23 @@ for v in "${KUBE_VERSIONS[@]}"; do
   done
   dirs+=("$d")
 done
-node_key="$( { echo "$base_key"; for d in "${dirs[@]}"; do (cd "$d" && sha256sum "${OS_BINARIES[@]}"); done; sha256sum < "$flannel_cni"; } | sha256sum | cut -c1-16)"
+node_key="$( { echo "$base_key"; sed -n '/^# ---- node/,$p' hack/cluster/node-root.sh; cat hack/cluster/standin/*; for d in "${dirs[@]}"; do (cd "$d" && sha256sum "${OS_BINARIES[@]}"); done; sha256sum < "$flannel_cni"; } | sha256sum | cut -c1-16)"
 node="$out/node-root-$node_key"
 if [ ! -f "$node/.nkd-complete" ]; then
   start=$(date +%s)
   tmp="$out/.node-root-$node_key.tmp"
   rm -rf "$tmp"
-  cp -a --reflink=auto "$base" "$tmp"
+  mkdir -p "$tmp" && cp -a --reflink=auto "$base/." "$tmp/"
   rm -f "$tmp/.nkd-complete"
+  # Stand-ins (named so in their headers and in docs/testing.md).
+  install -D -m 0755 hack/cluster/standin/rpm-ostree "$tmp/usr/bin/rpm-ostree"
+  install -D -m 0755 hack/cluster/standin/ostree "$tmp/usr/bin/ostree"
+  install -D -m 0755 hack/cluster/standin/finalize "$tmp/usr/libexec/nkd-standin/finalize"
+  install -D -m 0755 hack/cluster/standin/host-setup "$tmp/usr/libexec/nkd-standin/host-setup"
+  install -D -m 0644 hack/cluster/standin/nkd-standin-finalize.service "$tmp/usr/lib/systemd/system/nkd-standin-finalize.service"
+  install -D -m 0644 hack/cluster/standin/nkd-standin-host.service "$tmp/usr/lib/systemd/system/nkd-standin-host.service"
+  install -D -m 0644 hack/cluster/standin/kubelet.service "$tmp/usr/lib/systemd/system/kubelet.service"
+  systemctl --root="$tmp" enable nkd-standin-finalize.service nkd-standin-host.service >/dev/null 2>&1
   install -m 0755 "$flannel_cni" "$tmp/opt/cni/bin/flannel"
 
   osdir="$tmp/usr/share/nkd-standin/os"

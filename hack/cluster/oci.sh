@@ -62,7 +62,7 @@ oci_registry_digest() {
     -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     "http://$reg/v2/$name/manifests/$tag" 2>/dev/null \
-    | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }'
+    | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }' || true
 }
 
 oci_push() {
