@@ -1,35 +1,60 @@
 #!/usr/bin/env bash
-# Builds Kubernetes binaries (kube-apiserver, kube-controller-manager, kubeadm) for one version
-# from the Go module proxy and caches them outside the repository:
+# Builds Kubernetes binaries (kube-apiserver, kube-controller-manager, kube-scheduler,
+# kube-proxy, kubelet, kubeadm, kubectl) for one version from the Go module proxy and caches
+# them outside the repository:
 #   ${NKD_CACHE_DIR:-$HOME/.cache/nkd}/kube/<version>/<binary>
-# Usage: hack/kube/build.sh VERSION [binary...]   (VERSION like 1.37.2; default: all three)
+# Usage: hack/kube/build.sh VERSION [binary...]   (VERSION like 1.37.2; default: apiserver,
+#        controller-manager, kubeadm)
+#        hack/kube/build.sh --stand-in TARGET SOURCE [binary...]
 # A cached binary is reused: a second run takes about a second. See docs/testing.md.
+#
+# --stand-in: a STAND-IN FOR A PATCH RELEASE. It relinks the SOURCE version's code (e.g. 1.37.1)
+# with the version strings of TARGET (e.g. 1.37.2; only the -X ldflags differ, so with a warm
+# Go build cache only the link step is redone) into kube/<TARGET>-standin/. The binaries report
+# v<TARGET> but are the SOURCE release's code: an upgrade test to them exercises kubeadm's and
+# the operator's version handling for real, not a real patch release's changes (a real 1.37.2
+# would cost about 30 more minutes of cold builds in CI). TARGET must be a later patch of the
+# same minor.
 set -euo pipefail
 
-usage() { echo "usage: $0 VERSION [kube-apiserver|kube-controller-manager|kubeadm|kube-scheduler|kubectl ...]" >&2; exit 2; }
+usage() { echo "usage: $0 VERSION [binary...] | $0 --stand-in TARGET SOURCE [binary...]   (binaries: kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubeadm kubectl)" >&2; exit 2; }
 [ $# -ge 1 ] || usage
+standin=""
+if [ "$1" = --stand-in ]; then
+  [ $# -ge 3 ] || usage
+  standin="${2#v}"
+  shift 2
+fi
 version="${1#v}"
 shift
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "build.sh: VERSION must look like 1.37.2, got '$version'" >&2; exit 2; }
+if [ -n "$standin" ]; then
+  [[ "$standin" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "build.sh: --stand-in TARGET must look like 1.37.2, got '$standin'" >&2; exit 2; }
+  [ "${standin%.*}" = "${version%.*}" ] && [ "${standin##*.}" -gt "${version##*.}" ] \
+    || { echo "build.sh: --stand-in $standin must be a later patch of $version's minor" >&2; exit 2; }
+fi
 binaries=("$@")
 [ ${#binaries[@]} -gt 0 ] || binaries=(kube-apiserver kube-controller-manager kubeadm)
 for b in "${binaries[@]}"; do
   case "$b" in
-    kube-apiserver|kube-controller-manager|kubeadm|kube-scheduler|kubectl) ;;
+    kube-apiserver|kube-controller-manager|kubeadm|kube-scheduler|kube-proxy|kubelet|kubectl) ;;
     *) echo "build.sh: unknown binary '$b'" >&2; usage ;;
   esac
 done
 
 cache="${NKD_CACHE_DIR:-$HOME/.cache/nkd}/kube"
-out="$cache/$version"
 src="$cache/src/$version"
+# The version the binaries report (-X ldflags) and where they go.
+linkversion="${standin:-$version}"
+out="$cache/$version"
+[ -z "$standin" ] || out="$cache/$standin-standin"
 
 missing=()
 for b in "${binaries[@]}"; do
   [ -x "$out/$b" ] || missing+=("$b")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "kube $version: cached in $out (${binaries[*]})"
+  echo "kube $linkversion: cached in $out (${binaries[*]})"
   exit 0
 fi
 
@@ -37,11 +62,18 @@ mkdir -p "$out"
 # One build per version at a time (several engineers or CI steps may ask at once).
 exec 9>"$out/.lock"
 flock 9
+if [ -n "$standin" ]; then
+  # The stand-in shares the source version's module directory and build cache: wait for a
+  # build of the source version that is under way.
+  mkdir -p "$cache/$version"
+  exec 8>"$cache/$version/.lock"
+  flock 8
+fi
 missing=()
 for b in "${binaries[@]}"; do
   [ -x "$out/$b" ] || missing+=("$b")
 done
-[ ${#missing[@]} -gt 0 ] || { echo "kube $version: cached in $out (${binaries[*]})"; exit 0; }
+[ ${#missing[@]} -gt 0 ] || { echo "kube $linkversion: cached in $out (${binaries[*]})"; exit 0; }
 
 command -v go >/dev/null || { echo "build.sh: 'go' is not on PATH (Go >= the version in k8s.io/kubernetes go.mod is needed)" >&2; exit 1; }
 # Build with the machine's Go; a Kubernetes that needs a newer Go fails here instead of
@@ -51,6 +83,7 @@ export GOTOOLCHAIN=local
 minor="${version#*.}"; minor="${minor%%.*}"
 major="${version%%.*}"
 staging_version="v0.${minor}.${version##*.}"
+[ -z "$standin" ] || echo "kube $standin: STAND-IN for a patch release: the $version source relinked with version strings v$standin -> $out"
 
 mkdir -p "$src"
 # The generated module: requires k8s.io/kubernetes and replaces each staging module (which
@@ -89,18 +122,18 @@ pkg="k8s.io/component-base/version"
 cgo="k8s.io/client-go/pkg/version"
 ldflags="-s -w"
 for p in "$pkg" "$cgo"; do
-  ldflags+=" -X $p.gitVersion=v$version -X $p.gitMajor=$major -X $p.gitMinor=$minor"
+  ldflags+=" -X $p.gitVersion=v$linkversion -X $p.gitMajor=$major -X $p.gitMinor=$minor"
   ldflags+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
 done
 
 for b in "${missing[@]}"; do
-  echo "kube $version: building $b (cold builds take minutes; see docs/testing.md)"
+  echo "kube $linkversion: building $b (cold builds take minutes; see docs/testing.md)"
   start=$(date +%s)
   (
     cd "$src"
     CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 10 go build -trimpath -ldflags "$ldflags" \
       -o "$out/.$b.$$.tmp" "k8s.io/kubernetes/cmd/$b"
-  ) || { rm -f "$out/.$b.$$.tmp"; echo "build.sh: building $b $version failed" >&2; exit 1; }
+  ) || { rm -f "$out/.$b.$$.tmp"; echo "build.sh: building $b $linkversion failed" >&2; exit 1; }
   mv -f "$out/.$b.$$.tmp" "$out/$b"
-  echo "kube $version: built $b in $(( $(date +%s) - start ))s -> $out/$b"
+  echo "kube $linkversion: built $b in $(( $(date +%s) - start ))s -> $out/$b"
 done
