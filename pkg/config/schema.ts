@@ -242,6 +242,20 @@ export const clusterSchema = {
               },
             },
             bootstrapTokenTTL: { type: 'string', pattern: '^[0-9]+(h|m|s)$', default: '24h', description: 'Lifetime of the join token; extend creates a fresh one.' },
+            kubeProxy: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description: 'kube-proxy settings nkd writes into its KubeProxyConfiguration.',
+              properties: {
+                conntrackMaxPerCore: {
+                  type: 'integer',
+                  minimum: 0,
+                  description:
+                    'conntrack.maxPerCore of kube-proxy (its default: 32768). 0 leaves the host\'s conntrack limit alone: needed where kube-proxy may not write /proc/sys/net/netfilter (nodes that are system containers).',
+                },
+              },
+            },
           },
         },
         containerRuntime: {

@@ -333,6 +333,15 @@ export interface KubernetesSpec {
    * Lifetime of the join token; extend creates a fresh one.
    */
   bootstrapTokenTTL: string;
+  /**
+   * kube-proxy settings nkd writes into its KubeProxyConfiguration.
+   */
+  kubeProxy: {
+    /**
+     * conntrack.maxPerCore of kube-proxy (its default: 32768). 0 leaves the host's conntrack limit alone: needed where kube-proxy may not write /proc/sys/net/netfilter (nodes that are system containers).
+     */
+    conntrackMaxPerCore?: number;
+  };
 }
 /**
  * The address clients and nodes reach the API server on.

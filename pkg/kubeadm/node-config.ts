@@ -122,7 +122,13 @@ export function kubeadmDocuments(c: ClusterConfig, node: ClusterNode, inputs: Ku
     cgroupDriver: 'systemd',
     ...(cgroupV1Tolerated(c) ? { failCgroupV1: false } : {}),
   };
-  const proxy: KubeProxyConfiguration = { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', clusterCIDR: k.networking.podSubnet };
+  const conntrack = k.kubeProxy.conntrackMaxPerCore;
+  const proxy: KubeProxyConfiguration = {
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    clusterCIDR: k.networking.podSubnet,
+    ...(conntrack !== undefined ? { conntrack: { maxPerCore: conntrack } } : {}),
+  };
   return [init, cluster, kubelet, proxy];
 }
 

@@ -84,6 +84,7 @@ export interface KubeProxyConfiguration {
   apiVersion: 'kubeproxy.config.k8s.io/v1alpha1';
   kind: 'KubeProxyConfiguration';
   clusterCIDR: string;
+  conntrack?: { maxPerCore: number };
 }
 
 /** Any document of a kubeadm config file. */

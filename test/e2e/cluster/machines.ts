@@ -106,7 +106,10 @@ export class NspawnMachines {
       await writeFile(config, m.ignition, { mode: 0o600 });
       const applied = await runIgnitionStages(this.root(m.name), config, join(dir, 'ignition-state'), join(dir, 'bin'));
       await writeFile(join(dir, 'ignition.log'), applied.log);
-      if (applied.code !== 0) throw new Error(`ignition failed on ${m.name} (exit ${applied.code}); log: ${join(dir, 'ignition.log')}\n${applied.log.slice(-2000)}`);
+      if (applied.code !== 0) {
+        const why = applied.log.split('\n').filter((l) => /CRITICAL|ERROR|error:/i.test(l) && l.length < 2000).slice(-10).join('\n');
+        throw new Error(`ignition failed on ${m.name} (exit ${applied.code}); log: ${join(dir, 'ignition.log')}\n${why}`);
+      }
       const enabled = (JSON.parse(m.ignition) as { systemd?: { units?: Array<{ name: string; enabled?: boolean }> } }).systemd?.units?.filter((u) => u.enabled).map((u) => u.name) ?? [];
       if (enabled.length) await sh(['systemctl', `--root=${this.root(m.name)}`, 'preset', ...enabled]);
       await writeFile(join(dir, 'prepared'), '');
