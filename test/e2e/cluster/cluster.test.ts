@@ -23,7 +23,7 @@ import { decodeResource } from '../../unit/ignition/decode.js';
 import { sh, shTry, waitFor } from './host.js';
 import { clients, waitControlPlanePods, waitPodsReady, webDeployment } from './kube-checks.js';
 import { NspawnTestProvider } from './provider.js';
-import { clusterFile, SITE, startSite, testNodes, type Site } from './site.js';
+import { clusterFile, SITE, startSite, testNodes, VERSIONS, type Site } from './site.js';
 
 const MIN = 60_000;
 let site: Site;
@@ -120,5 +120,69 @@ describe('a real cluster from nkd deploy', () => {
     expect(pod!.spec!.nodeName).toBe('worker-1');
     // from the control-plane node's network to the pod on the worker: flannel's routes
     expect((await inNodeNet('cp-1', ['wget', '-qO-', `http://${pod!.status!.podIP}:8080/`])).trim()).toBe(pod!.metadata!.name);
+  });
+});
+
+describe('extend, upgrade and destroy the real cluster', () => {
+  test('extend adds a worker that joins with the fresh join token', async () => {
+    const before = (await readFile(join(dir, 'auth', 'bootstrap-token'), 'utf8')).trim();
+    const t0 = performance.now();
+    const result = await run('extend', await load(2));
+    figures['extend to the new node Ready (s)'] = Math.round(performance.now() - t0) / 1000;
+    const token = (await readFile(join(dir, 'auth', 'bootstrap-token'), 'utf8')).trim();
+    expect(token).not.toBe(before);
+    expect(result.hosts.map((h) => h.name)).toEqual(['cp-1', 'worker-1', 'worker-2']);
+    // the new worker's kubeadm file carries the new token, and the cluster knows it
+    expect(await readFile(join(site.machines.root('worker-2'), 'etc/nkd/kubeadm.yaml'), 'utf8')).toContain(token);
+    const { core } = clients(result.kubeconfig!);
+    await core.readNamespacedSecret({ name: `bootstrap-token-${token.split('.')[0]}`, namespace: 'kube-system' });
+    const w2 = await core.readNode({ name: 'worker-2' });
+    expect(w2.status!.conditions!.find((c) => c.type === 'Ready')!.status).toBe('True');
+    await waitPodsReady(core, 'kube-flannel', 'app=flannel', 3, 5 * MIN);
+  });
+
+  test('nkd upgrade rolls Kubernetes 1.37.2 (stand-in) and a new OS image through the real operator: drains honour a PodDisruptionBudget, an admin-cordoned node stays cordoned', async () => {
+    const { kc, core, apps } = clients(join(dir, 'auth', 'admin.conf'));
+    await waitPodsReady(core, 'nkd-system', 'app.kubernetes.io/name=nkd-upgrade-operator', 1, 5 * MIN);
+    await waitPodsReady(core, 'nkd-system', 'app.kubernetes.io/name=nkd-upgrade-agent', 3, 5 * MIN);
+    // a workload that may lose one pod at a time, allowed onto the control plane too
+    const guarded = webDeployment('guarded', busybox, 'worker-1', 2) as any;
+    delete guarded.spec.template.spec.nodeSelector;
+    guarded.spec.template.spec.tolerations = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }];
+    guarded.spec.template.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['worker-2'] }] }] } } };
+    const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'guarded', namespace: 'default' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } };
+    await applyObjects(kc, [guarded, pdb as never], { source: 'the e2e test' });
+    await waitPodsReady(core, 'default', 'app=guarded', 2, 5 * MIN);
+    // the admin cordons worker-2 for reasons of their own
+    await core.patchNode({ name: 'worker-2', body: { spec: { unschedulable: true } } }, { headers: { 'Content-Type': 'application/merge-patch+json' } } as never);
+
+    const t0 = performance.now();
+    const up = await shTry(['node', 'dist/cmd/nkd/main.js', 'upgrade', '--dir', dir, '--name', 'e2e', '--kubernetes-version', VERSIONS.upgradeTo, '--os-image', site.osImages[VERSIONS.upgradeTo]!, '--max-unavailable', '1'], { timeoutMs: 40 * MIN });
+    figures['upgrade of 3 nodes (s)'] = Math.round(performance.now() - t0) / 1000;
+    ui.info(up.out.slice(-3000));
+    expect(up.code).toBe(0);
+
+    const nodes = (await core.listNode()).items;
+    expect(Object.fromEntries(nodes.map((n) => [n.metadata!.name, n.status!.nodeInfo!.kubeletVersion]))).toEqual({ 'cp-1': 'v1.37.2', 'worker-1': 'v1.37.2', 'worker-2': 'v1.37.2' });
+    const version = await (await import('@kubernetes/client-node')).VersionApi.prototype.getCode.call(kc.makeApiClient((await import('@kubernetes/client-node')).VersionApi));
+    expect(version.gitVersion).toBe('v1.37.2');
+    expect(Object.fromEntries(nodes.map((n) => [n.metadata!.name, !!n.spec!.unschedulable]))).toEqual({ 'cp-1': false, 'worker-1': false, 'worker-2': true });
+    for (const node of ['cp-1', 'worker-1', 'worker-2']) {
+      expect(JSON.parse(await site.machines.exec(node, ['rpm-ostree', 'status', '--json'])).deployments.find((d: any) => d.booted)['container-image-reference']).toBe(`ostree-unverified-registry:${site.osImages[VERSIONS.upgradeTo]}`);
+    }
+    // the guarded workload never lost both pods: the PDB held through every drain
+    const d = await apps.readNamespacedDeployment({ name: 'guarded', namespace: 'default' });
+    expect(d.status!.readyReplicas).toBe(2);
+  });
+
+  test('destroy leaves nothing of the cluster: machines, network namespaces, cgroups', async () => {
+    const report = await destroy({ dir, ui, provider: new NspawnTestProvider(site.machines) });
+    expect(report.remaining).toEqual([]);
+    expect(report.deleted.map((r) => r.name).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
+    const netns = (await sh(['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith('nkdc-'));
+    expect(netns).toEqual([]);
+    expect((await shTry(['ls', site.machines.c.workDir])).out.trim()).toBe('');
+    expect((await sh(['bash', '-c', 'ps -eo comm | grep -c "^systemd-nspawn$" || true'])).trim()).toBe('0');
+    expect((await sh(['bash', '-c', 'find /sys/fs/cgroup -maxdepth 4 -type d -name nkd-e2e | wc -l'])).trim()).toBe('0');
   });
 });
