@@ -65,6 +65,24 @@ async function cordon(ctx: StepContext, node: V1Node): Promise<boolean> {
   return true;
 }
 
+/**
+ * Cordons again a node someone uncordoned during its turn (draining, host work, health gate,
+ * rollback): pods must not land on a node about to reboot. The operator then owns the cordon
+ * (its annotation, status.cordonedByOperator) and lifts it when the node is done. Returns the
+ * record, updated when it acted.
+ */
+async function keepCordoned(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Promise<NodeUpgrade> {
+  if (node.spec?.unschedulable) return nu;
+  const name = nu.spec.nodeName;
+  await ctx.api.mergePatchNode(name, {
+    metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: ctx.upgrade.metadata.name } },
+    spec: { unschedulable: true },
+  });
+  const out = nu.status?.cordonedByOperator ? nu : await setStatus(ctx, nu, { cordonedByOperator: true });
+  await ctx.event(out, 'Warning', Reason.cordonReasserted, `${name}: uncordoned during ${nu.status?.phase}; cordoned again until its upgrade is done`);
+  return out;
+}
+
 /** Uncordons the node only if the operator's annotation (for this Upgrade) is on it. */
 export async function uncordonIfOurs(api: UpgradeApi, upgradeName: string, node: V1Node | undefined): Promise<boolean> {
   if (!node || node.metadata?.annotations?.[Annotation.cordonedBy] !== upgradeName) return false;
@@ -131,6 +149,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       return { nu, requeueMs: 0 };
     }
     case Phase.draining: {
+      nu = await keepCordoned(ctx, nu, node);
       const policy = drainPolicy(spec);
       const r = await drainPass(ctx.api, name, policy, secs(st.drainStartedAt, ctx.now));
       if (r.state === 'done') {
@@ -162,6 +181,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       return { nu, requeueMs: Math.max(100, Math.min(2000, left * 1000)) };
     }
     case Phase.upgrading: {
+      nu = await keepCordoned(ctx, nu, node);
       const h = st.host && (st.host.attempt ?? 1) === (nu.spec.attempt ?? 1) ? st.host : undefined;
       if (h?.phase === HostPhase.done) {
         ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'host' }, secs(st.hostStartedAt, ctx.now));
@@ -188,6 +208,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
         const since = st.readySince ?? ctx.now.toISOString();
         const settled = secs(since, ctx.now) >= gate.settleSeconds;
         if (!settled) {
+          nu = await keepCordoned(ctx, nu, node);
           if (!st.readySince) nu = await setStatus(ctx, nu, { readySince: since });
           return { nu, requeueMs: Math.max(50, (gate.settleSeconds - secs(since, ctx.now)) * 1000) };
         }
@@ -198,6 +219,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
           { type: 'Normal', reason: Reason.succeeded, message: 'upgraded and healthy' });
         return { nu };
       }
+      nu = await keepCordoned(ctx, nu, node);
       if (st.readySince) nu = await setStatus(ctx, nu, { readySince: undefined });
       if (secs(st.verifyStartedAt, ctx.now) < gate.timeoutSeconds) {
         return { nu, requeueMs: Math.min(5000, Math.max(100, (gate.timeoutSeconds - secs(st.verifyStartedAt, ctx.now)) * 1000)) };
@@ -213,6 +235,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       return { nu };
     }
     case Phase.rollingBack: {
+      nu = await keepCordoned(ctx, nu, node);
       const h = st.host;
       if (h?.phase === HostPhase.rolledBack || h?.phase === HostPhase.failed) {
         const reason = h.phase === HostPhase.rolledBack ? Reason.rolledBack : Reason.hostStepsFailed;
