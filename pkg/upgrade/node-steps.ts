@@ -10,7 +10,7 @@ import type { UpgradeApi } from './kube-api.js';
 import type { Metrics } from './metrics.js';
 import { drainPolicy, healthGate, hostTimeoutSeconds, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from './types.js';
 import { atLeast } from './version.js';
-import { Annotation, HostPhase, HostStep, Phase, Reason, type PhaseValue } from './vocabulary.js';
+import { Annotation, HostPhase, HostStep, OPERATOR_NAME, Phase, Reason, type PhaseValue } from './vocabulary.js';
 
 /** What a node step needs from the controller. */
 export interface StepContext {
@@ -83,14 +83,34 @@ async function keepCordoned(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Pr
   return out;
 }
 
-/** Uncordons the node only if the operator's annotation (for this Upgrade) is on it. */
-export async function uncordonIfOurs(api: UpgradeApi, upgradeName: string, node: V1Node | undefined): Promise<boolean> {
+/**
+ * True unless the API server's field ownership says someone other than the operator set
+ * spec.unschedulable. The annotation alone cannot tell: `kubectl uncordon` leaves it, so an
+ * admin who uncordons and cordons again before the operator looks would leave a cordon that
+ * looks like the operator's. managedFields name the manager that last changed the field.
+ */
+export function cordonSetByOperator(node: V1Node): boolean {
+  const owners = (node.metadata?.managedFields ?? [])
+    .filter((m) => !!(m.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:unschedulable'])
+    .map((m) => m.manager);
+  return owners.length === 0 || owners.includes(OPERATOR_NAME);
+}
+
+/**
+ * Uncordons the node only if the operator's annotation (for this Upgrade) is on it and the API
+ * server says the operator set the cordon; a cordon someone else set since is left to them
+ * (only the annotation is removed). Reads the Node first: the cache holds no managedFields.
+ */
+export async function uncordonIfOurs(api: UpgradeApi, upgradeName: string, cached: V1Node | undefined): Promise<boolean> {
+  if (!cached || cached.metadata?.annotations?.[Annotation.cordonedBy] !== upgradeName) return false;
+  const node = await api.getNode(cached.metadata?.name ?? '');
   if (!node || node.metadata?.annotations?.[Annotation.cordonedBy] !== upgradeName) return false;
+  const ours = !node.spec?.unschedulable || cordonSetByOperator(node);
   await api.mergePatchNode(node.metadata?.name ?? '', {
     metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: null } },
-    spec: { unschedulable: node.spec?.unschedulable ? null : undefined },
+    spec: ours && node.spec?.unschedulable ? { unschedulable: null } : undefined,
   });
-  return true;
+  return ours;
 }
 
 async function healthChecks(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Promise<string | undefined> {
