@@ -149,17 +149,20 @@ export async function runUpgrade(dir: string | undefined, f: UpgradeFlags, out: 
   const body = f.fromFile ? upgradeFromFile(f.fromFile, f) : upgradeFromFlags(f);
   const name = body.metadata.name;
   const { api, target } = connect(dir, out);
-  let created = true;
-  try {
-    await api.createUpgrade(body);
-  } catch (e) {
-    if (!isConflict(e)) throw upgradeApiError(`creating Upgrade ${name}`, e, target);
-    if (!f.fromFile) throw usageError(`Upgrade ${name} already exists`, 'pick another --name, or follow it with `nkd upgrade status`');
-    const cur = await call(`reading Upgrade ${name}`, target, () => api.getUpgrade(name));
-    const patch = { metadata: { labels: mergePatchTo(cur?.metadata.labels ?? {}, body.metadata.labels ?? {}) }, spec: mergePatchTo(cur?.spec ?? {}, body.spec) };
+  // A manifest updates its Upgrade if it exists (read first: the API server checks the fields before it sees a name clash).
+  const cur = f.fromFile ? await call(`reading Upgrade ${name}`, target, () => api.getUpgrade(name)) : undefined;
+  if (cur) {
+    const patch = { metadata: { labels: mergePatchTo(cur.metadata.labels ?? {}, body.metadata.labels ?? {}) }, spec: mergePatchTo(cur.spec, body.spec) };
     await call(`updating Upgrade ${name}`, target, () => api.patchUpgrade(name, patch));
-    created = false;
+  } else {
+    try {
+      await api.createUpgrade(body);
+    } catch (e) {
+      if (isConflict(e)) throw usageError(`Upgrade ${name} already exists`, 'pick another --name, or follow it with `nkd upgrade status`');
+      throw upgradeApiError(`creating Upgrade ${name}`, e, target);
+    }
   }
+  const created = !cur;
   out.ok(`${created ? 'created' : 'updated'} Upgrade ${name}`);
   if (f.follow === false) return;
   out.info('following it (Ctrl-C stops following; the rollout keeps running)');

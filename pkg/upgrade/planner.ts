@@ -301,7 +301,8 @@ export function planRollout(input: PlanInput): PlanDecision {
   const selected = staged.filter((s) => s.selected);
   const counts = {
     total: selected.length,
-    succeeded: selected.filter((s) => { const r = records.get(s.node.name); return r ? r.phase === Phase.succeeded : atTarget(spec, s.node); }).length,
+    // a refused spec has no target to be at (after a downgrade every node would look "at" it)
+    succeeded: selected.filter((s) => { const r = records.get(s.node.name); return r ? r.phase === Phase.succeeded : !invalid.length && atTarget(spec, s.node); }).length,
     inProgress: selected.filter((s) => { const r = records.get(s.node.name); return (r ? IN_FLIGHT_PHASES.includes(r.phase) && r.phase !== Phase.failed : oldInFlight.has(s.node.name)) || admitted.has(s.node.name); }).length,
     failed: failed.length,
     skipped: selected.filter((s) => records.get(s.node.name)?.phase === Phase.skipped).length,

@@ -105,6 +105,7 @@ describe('the rollout planner', () => {
     const d = planRollout(input(nodes, spec({ kubernetesVersion: 'v1.36.0', osImage: undefined })));
     expect(d.done).toBe(false);
     expect(d.admit).toEqual([]);
+    expect(d.counts).toMatchObject({ total: 2, succeeded: 0, pending: 2 });
     const byType = Object.fromEntries(d.conditions.map((c) => [c.type, c]));
     expect(byType.Degraded).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
     expect(byType.Available).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: 'the spec is refused: nothing was rolled out' });
