@@ -19,7 +19,7 @@ const selector = {
 
 /** maxUnavailable: a count >= 1 or a percentage 1%..100% of the stage's nodes. */
 const maxUnavailable = {
-  description: 'How many nodes of a stage may be unavailable at once (NotReady, cordoned by anyone, in progress or failed): a count >= 1 or a percentage like "25%" (rounded down, at least 1).',
+  description: 'How many nodes of a stage may be unavailable at once (in progress or failed; pending and NotReady or cordoned by anyone; at the target and NotReady): a count >= 1 or a percentage like "25%" (rounded down, at least 1).',
   'x-kubernetes-int-or-string': true,
   anyOf: [{ type: 'integer' }, { type: 'string' }],
   maxLength: 4,

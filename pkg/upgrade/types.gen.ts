@@ -25,7 +25,7 @@ export interface UpgradeSpec {
     };
   };
   /**
-   * How many nodes of a stage may be unavailable at once (NotReady, cordoned by anyone, in progress or failed): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
+   * How many nodes of a stage may be unavailable at once (in progress or failed; pending and NotReady or cordoned by anyone; at the target and NotReady): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
    */
   maxUnavailable?: number | string;
   /**
@@ -50,7 +50,7 @@ export interface UpgradeSpec {
       };
     };
     /**
-     * How many nodes of a stage may be unavailable at once (NotReady, cordoned by anyone, in progress or failed): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
+     * How many nodes of a stage may be unavailable at once (in progress or failed; pending and NotReady or cordoned by anyone; at the target and NotReady): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
      */
     maxUnavailable?: number | string;
   }[];
