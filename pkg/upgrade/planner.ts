@@ -284,7 +284,7 @@ export function planRollout(input: PlanInput): PlanDecision {
     for (const s of [...failed, ...members]) { blocked = problemOf(s); if (blocked) break; }
     if (!blocked && cpBlocks) {
       const left = cpBehind.find((n) => !inFlightNow(n.name) && (!byName.get(n.name)?.selected || skipSet.has(n.name) || records.get(n.name)?.phase === Phase.skipped));
-      if (left) blocked = { node: left.name, reason: Reason.controlPlaneBehind, message: 'control-plane node behind the target and skipped, excluded or not selected: workers cannot start; upgrade it first (delete its NodeUpgrade to let this Upgrade try again)' };
+      if (left) blocked = { node: left.name, reason: Reason.controlPlaneBehind, message: 'control-plane node behind the target and skipped, excluded or not selected: workers cannot start; bring it into this Upgrade (a skipped node: remove it from spec.skipNodes and delete its NodeUpgrade) or upgrade it first' };
     }
   }
   if (!waitingFor && currentStage !== undefined && admit.length === 0) {
