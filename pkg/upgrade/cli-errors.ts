@@ -18,7 +18,9 @@ function networkCause(e: unknown): string | undefined {
   for (let c: unknown = e, depth = 0; c && depth < 5; depth++, c = (c as { cause?: unknown }).cause) {
     const code = (c as { code?: unknown }).code;
     if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR\w*|CERT_\w+|DEPTH_ZERO\w*|SELF_SIGNED\w*|UNABLE_TO\w*|ERR_TLS\w*)$/.test(code)) {
-      return `${code}${(c as Error).message && !(c as Error).message.includes(code) ? ` (${(c as Error).message})` : ''}`.trim();
+      const msg = (c as Error).message ?? '';
+      // node-fetch: "request to https://… failed, reason: connect ECONNREFUSED 10.0.0.1:6443"
+      return /reason: (.+)$/.exec(msg)?.[1] ?? (msg.includes(code) ? msg : `${code}${msg ? ` (${msg})` : ''}`);
     }
   }
   return undefined;

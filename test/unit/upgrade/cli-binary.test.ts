@@ -37,7 +37,7 @@ describe('nkd upgrade without a reachable API server (built binary)', () => {
     const r = runNkd(['upgrade', 'status', '--dir', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`✗ listing Upgrades: cannot reach the API server ${server} (kubeconfig ${join(dir, 'auth', 'admin.conf')}): ECONNREFUSED`);
+    expect(r.stderr).toContain(`✗ listing Upgrades: cannot reach the API server ${server} (kubeconfig ${join(dir, 'auth', 'admin.conf')}): connect ECONNREFUSED ${server.replace('https://', '')}`);
     expect(r.stderr).toContain('hint: check that the cluster is up');
     expect(r.stderr).not.toMatch(/internal error|bug in nkd|\s+at .*\.js:\d+/);
   });
