@@ -53,7 +53,9 @@ export function upgradeFromFlags(f: UpgradeFlags, now: Date = new Date()): Upgra
 
 /**
  * Reads an Upgrade manifest (what a GitOps repository holds); flags given as well override its
- * target, budget, pause and name. Errors name the file and the field.
+ * target, budget, pause and name. Errors name the file and the field. Every field of the file
+ * but status is kept, so that strict field validation sees a misspelt one (`sepc:`,
+ * `metadata.lables`) instead of nkd dropping it.
  */
 export function upgradeFromFile(path: string, f: UpgradeFlags): Upgrade {
   let doc: unknown;
@@ -70,7 +72,11 @@ export function upgradeFromFile(path: string, f: UpgradeFlags): Upgrade {
   const name = f.name ?? u.metadata?.name;
   if (!name) throw usageError(`${path}: metadata.name: missing`, 'name the Upgrade in the file or with --name');
   const spec = { ...(u.spec ?? {}), ...specFromFlags(f) } as UpgradeSpec;
-  return { apiVersion: API_VERSION, kind: 'Upgrade', metadata: { name, labels: u.metadata?.labels, annotations: u.metadata?.annotations }, spec };
+  const { status: _status, ...rest } = u;
+  // what the API server sets (a manifest saved with `kubectl get -o yaml` has them)
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, generation: _g, deletionTimestamp: _dt, ...meta } = (u.metadata ?? {}) as Upgrade['metadata'];
+  delete (meta as Record<string, unknown>).managedFields;
+  return { ...rest, apiVersion: API_VERSION, kind: 'Upgrade', metadata: { ...meta, name }, spec } as Upgrade;
 }
 
 /**
@@ -152,7 +158,8 @@ export async function runUpgrade(dir: string | undefined, f: UpgradeFlags, out: 
   // A manifest updates its Upgrade if it exists (read first: the API server checks the fields before it sees a name clash).
   const cur = f.fromFile ? await call(`reading Upgrade ${name}`, target, () => api.getUpgrade(name)) : undefined;
   if (cur) {
-    const patch = { metadata: { labels: mergePatchTo(cur.metadata.labels ?? {}, body.metadata.labels ?? {}) }, spec: mergePatchTo(cur.spec, body.spec) };
+    const { apiVersion: _a, kind: _k, metadata: { name: _n, ...meta }, spec, ...other } = body;
+    const patch = { ...other, metadata: { ...meta, labels: mergePatchTo(cur.metadata.labels ?? {}, body.metadata.labels ?? {}) }, spec: mergePatchTo(cur.spec, spec) };
     await call(`updating Upgrade ${name}`, target, () => api.patchUpgrade(name, patch));
   } else {
     try {

@@ -96,6 +96,15 @@ describe('nkd upgrade against the real API server (built binary)', () => {
     expect(bad.stderr).toContain('spec.drain.timeoutSecs: unknown field (not in the Upgrade schema; did you mean spec.drain.timeoutSeconds?)');
     expect((await sim.upgrade(`${sim.id}-edit`)).spec.maxUnavailable).toBe(2);
 
+    // a misspelt top-level or metadata field is not dropped by nkd either
+    const top = join(dir, 'top.yaml');
+    writeFileSync(top, yaml.dump({ apiVersion: API_VERSION, kind: 'Upgrade', metadata: { name: `${sim.id}-edit`, lables: { a: 'b' } }, sepc: { paused: false } }));
+    const topRun = await nkd(['upgrade', '--no-follow', '--from-file', top]);
+    expect(topRun.code).toBe(2);
+    expect(topRun.stderr).toContain('sepc: unknown field (not in the Upgrade schema; did you mean spec?)');
+    expect(topRun.stderr).toContain('metadata.lables: unknown field');
+    expect((await sim.upgrade(`${sim.id}-edit`)).spec.paused).toBe(true);
+
     // a good edit of the same file updates it, removing what the file no longer says
     const edit = await nkd(['upgrade', '--no-follow', '--from-file', manifest('edit', { osImage: NEW_IMAGE, paused: true })]);
     expect(edit.code).toBe(0);
