@@ -292,7 +292,7 @@ export class UpgradeController {
       const res = await advanceNode(ctx, r, nodeByName.get(r.spec.nodeName));
       if (res.requeueMs !== undefined) requeue = Math.min(requeue ?? Infinity, res.requeueMs);
     }));
-    if (!decision.done && up.spec.window && decision.waitingFor === 'the maintenance window') requeue = Math.min(requeue ?? Infinity, 30_000);
+    if (!decision.done && up.spec.window && decision.waitingFor?.startsWith('the maintenance window')) requeue = Math.min(requeue ?? Infinity, 30_000);
     return requeue;
   }
 
