@@ -10,7 +10,8 @@ import { slimNodeInformer } from './node-informer.js';
 import { WrittenObjects } from './written.js';
 import type { Metrics } from './metrics.js';
 import { advanceNode, nodeReady, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
-import { planRollout, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from './planner.js';
+import { planRollout, type Blocker, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from './planner.js';
+import { WAITING_SHOWN } from './schema.js';
 import type { NodeUpgrade, Upgrade, UpgradeCondition, UpgradeStatus } from './types.js';
 import {
   API_VERSION, Annotation, GROUP, IN_FLIGHT_PHASES, Label, NODE_UPGRADES, Phase, Reason, UPGRADES, VERSION, type PhaseValue,
@@ -63,11 +64,30 @@ function sameStatus(a: UpgradeStatus | undefined, b: UpgradeStatus): boolean {
   return canonicalJson(a ?? {}) === canonicalJson(b); // the API server returns keys sorted
 }
 
-/** What decides the rollout (admission, conditions, plan); counts and messages only report it. */
+type Blocked = NonNullable<UpgradeStatus['blocked']>;
+
+/** What identifies a blocker: a change of any of these is a new Event. */
+function blockedKey(b: Blocked | undefined): string {
+  return b ? canonicalJson([b.node, b.reason, b.pod, b.pdb]) : '';
+}
+
+/** One line for the Blocked printer column. */
+export function blockedSummary(b: Blocker): string {
+  return [b.node ?? '-', b.reason, b.pod && `pod=${b.pod}`, b.pdb && `pdb=${b.pdb}`].filter(Boolean).join(' ');
+}
+
+/** Upgrade.status.message: what the rollout waits for, or what it does. */
+function statusMessage(d: PlanDecision): string {
+  if (d.waitingFor) return `waiting for ${d.waitingFor}`;
+  if (d.done) return 'done';
+  return `rolling out stage ${d.currentStage}${d.blocked?.node ? `; ${d.blocked.node}: ${d.blocked.message}` : ''}`;
+}
+
+/** What decides the rollout (admission, conditions, plan, what blocks it); counts and messages only report it. */
 function decisive(s: UpgradeStatus | undefined): string {
   return canonicalJson({
     g: s?.observedGeneration, stage: s?.currentStage, plan: s?.plan, inFlight: s?.inFlight,
-    conditions: s?.conditions?.map((c) => [c.type, c.status, c.reason]),
+    conditions: s?.conditions?.map((c) => [c.type, c.status, c.reason]), blocked: blockedKey(s?.blocked),
   });
 }
 
@@ -184,6 +204,7 @@ export class UpgradeController {
     let records = this.recordsOf(name);
     const recordMap = (rs: NodeUpgrade[]) => new Map<string, NodeRecordFacts>(rs.map((r) => [r.spec.nodeName, {
       phase: (r.status?.phase ?? Phase.admitted) as PhaseValue, kubeadmAction: r.spec.kubeadmAction, retriedGeneration: r.status?.retriedGeneration,
+      reason: r.status?.reason, blockedBy: r.status?.blockedBy,
     }]));
     const plan = (u: Upgrade, rs: NodeUpgrade[]): PlanDecision => planRollout({
       name, generation: u.metadata.generation ?? 1, spec: u.spec, inFlight: u.status?.inFlight ?? [],
@@ -233,7 +254,9 @@ export class UpgradeController {
       counts: decision.counts,
       plan: decision.plan,
       inFlight: decision.inFlight,
-      message: decision.waitingFor ? `waiting for ${decision.waitingFor}` : decision.done ? 'done' : `rolling out stage ${decision.currentStage}`,
+      message: statusMessage(decision),
+      blocked: decision.blocked && { ...decision.blocked, summary: blockedSummary(decision.blocked) },
+      waiting: decision.waiting.slice(0, WAITING_SHOWN).map(({ node, stage, reason, message }) => ({ node, stage, reason, message })),
     };
     let requeue: number | undefined;
     const sinceWrite = Date.now() - (this.statusWrittenAt.get(name) ?? 0);
@@ -250,7 +273,8 @@ export class UpgradeController {
       }
       this.writtenUpgrades.remember(written, up.metadata.resourceVersion);
       this.statusWrittenAt.set(name, Date.now());
-      await this.conditionEvents(up, status.conditions ?? []);
+      await this.conditionEvents(up, status.conditions ?? [], status.blocked?.reason);
+      await this.blockedEvent(up, status.blocked);
     }
     this.publishMetrics(name, records);
 
@@ -268,7 +292,7 @@ export class UpgradeController {
       const res = await advanceNode(ctx, r, nodeByName.get(r.spec.nodeName));
       if (res.requeueMs !== undefined) requeue = Math.min(requeue ?? Infinity, res.requeueMs);
     }));
-    if (!decision.done && up.spec.window && decision.waitingFor === 'the maintenance window') requeue = Math.min(requeue ?? Infinity, 30_000);
+    if (!decision.done && up.spec.window && decision.waitingFor?.startsWith('the maintenance window')) requeue = Math.min(requeue ?? Infinity, 30_000);
     return requeue;
   }
 
@@ -301,11 +325,18 @@ export class UpgradeController {
     return r;
   }
 
-  private async conditionEvents(up: Upgrade, next: UpgradeCondition[]): Promise<void> {
+  /** One Warning Event on the Upgrade when what blocks it changes (node, reason, pod or PDB). */
+  private async blockedEvent(up: Upgrade, next: Blocked | undefined): Promise<void> {
+    if (!next || blockedKey(up.status?.blocked) === blockedKey(next)) return;
+    await this.event('Upgrade', up.metadata.name, up.metadata.uid, 'Warning', next.reason, next.node ? `${next.node}: ${next.message}` : next.message);
+  }
+
+  private async conditionEvents(up: Upgrade, next: UpgradeCondition[], blockedReason: string | undefined): Promise<void> {
     for (const c of next) {
       const p = up.status?.conditions?.find((x) => x.type === c.type);
       if (p?.status === c.status && p?.reason === c.reason) continue;
       if (!p && c.status === 'False') continue;
+      if (c.type === 'Progressing' && c.reason === blockedReason) continue; // blockedEvent says it, with the node
       const warn = c.type === 'Degraded' && c.status === 'True';
       await this.event('Upgrade', up.metadata.name, up.metadata.uid, warn ? 'Warning' : 'Normal', c.reason ?? c.type, `${c.type}=${c.status}${c.message ? `: ${c.message}` : ''}`);
     }

@@ -45,6 +45,7 @@ export function crdObjects(): object[] {
       { name: 'Progressing', type: 'string', jsonPath: '.status.conditions[?(@.type=="Progressing")].status' },
       { name: 'Degraded', type: 'string', jsonPath: '.status.conditions[?(@.type=="Degraded")].status' },
       { name: 'Paused', type: 'boolean', jsonPath: '.spec.paused' },
+      { name: 'Blocked', type: 'string', jsonPath: '.status.blocked.summary', description: 'What a person must act on: the node, and for a drain the pod and PodDisruptionBudget.' },
       { name: 'OS-Image', type: 'string', jsonPath: '.spec.osImage', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ]),

@@ -24,7 +24,10 @@ export interface EventSpec {
 export interface UpgradeApi {
   getUpgrade(name: string): Promise<Upgrade | undefined>;
   listUpgrades(): Promise<Upgrade[]>;
+  /** Creates an Upgrade with strict field validation: an unknown or duplicate field is a 400, not silently dropped. */
   createUpgrade(u: Upgrade): Promise<Upgrade>;
+  /** JSON merge patch of an Upgrade (spec, labels), with strict field validation. */
+  patchUpgrade(name: string, patch: object): Promise<Upgrade>;
   /** Replaces Upgrade.status; fails with a conflict when metadata.resourceVersion is stale. */
   replaceUpgradeStatus(u: Upgrade): Promise<Upgrade>;
   getNodeUpgrade(name: string): Promise<NodeUpgrade | undefined>;
@@ -108,7 +111,12 @@ export class ClientNodeApi implements UpgradeApi {
 
   getUpgrade(name: string) { return orUndefined(this.count('getUpgrade', this.custom.getClusterCustomObject({ ...co, plural: UPGRADES, name }) as Promise<Upgrade>)); }
   async listUpgrades() { return ((await this.count('listUpgrades', this.custom.listClusterCustomObject({ ...co, plural: UPGRADES }))) as { items: Upgrade[] }).items; }
-  createUpgrade(u: Upgrade) { return this.count('createUpgrade', this.custom.createClusterCustomObject({ ...co, plural: UPGRADES, body: u }) as Promise<Upgrade>); }
+  createUpgrade(u: Upgrade) {
+    return this.count('createUpgrade', this.custom.createClusterCustomObject({ ...co, plural: UPGRADES, body: u, fieldManager: this.component, fieldValidation: 'Strict' }) as Promise<Upgrade>);
+  }
+  patchUpgrade(name: string, patch: object) {
+    return this.count('patchUpgrade', this.custom.patchClusterCustomObject({ ...co, plural: UPGRADES, name, body: patch, fieldManager: this.component, fieldValidation: 'Strict' }, merge) as Promise<Upgrade>);
+  }
   replaceUpgradeStatus(u: Upgrade) { return this.count('replaceUpgradeStatus', this.custom.replaceClusterCustomObjectStatus({ ...co, plural: UPGRADES, name: u.metadata.name, body: u }) as Promise<Upgrade>); }
   getNodeUpgrade(name: string) { return orUndefined(this.count('getNodeUpgrade', this.custom.getClusterCustomObject({ ...co, plural: NODE_UPGRADES, name }) as Promise<NodeUpgrade>)); }
   async listNodeUpgrades(labelSelector?: string) { return ((await this.count('listNodeUpgrades', this.custom.listClusterCustomObject({ ...co, plural: NODE_UPGRADES, labelSelector }))) as { items: NodeUpgrade[] }).items; }

@@ -22,6 +22,20 @@ export interface LeaderCallbacks {
   onStoppedLeading(): void | Promise<void>;
 }
 
+/** Time for the election: the wall clock in production, a manual clock in tests. */
+export interface Clock {
+  now(): Date;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The wall clock and Node's timers. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 /** Lease times are MicroTime (six fractional digits) on the wire. */
 function micro(d: Date | string): V1MicroTime { return new V1MicroTime(d); }
 
@@ -29,12 +43,12 @@ function micro(d: Date | string): V1MicroTime { return new V1MicroTime(d); }
 export class LeaderElector {
   private leading = false;
   private stopped = false;
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
   private lastRenew = 0;
   /** The Lease as this replica last wrote it while leading: renewals replace it without a read first. */
   private observed?: V1Lease;
 
-  constructor(private readonly api: UpgradeApi, private readonly opts: LeaderOptions, private readonly cb: LeaderCallbacks, private readonly now: () => Date = () => new Date()) {
+  constructor(private readonly api: UpgradeApi, private readonly opts: LeaderOptions, private readonly cb: LeaderCallbacks, private readonly clock: Clock = systemClock) {
     if (opts.renewDeadlineSeconds >= opts.leaseDurationSeconds) throw new Error('leader election: renewDeadline must be shorter than leaseDuration');
     if (opts.retryPeriodSeconds >= opts.renewDeadlineSeconds) throw new Error('leader election: retryPeriod must be shorter than renewDeadline');
   }
@@ -47,7 +61,7 @@ export class LeaderElector {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), this.opts.retryPeriodSeconds * 1000);
+    this.timer = this.clock.setTimeout(() => void this.tick(), this.opts.retryPeriodSeconds * 1000);
   }
 
   private async tick(): Promise<void> {
@@ -56,13 +70,13 @@ export class LeaderElector {
       const ok = await this.tryAcquireOrRenew();
       if (this.stopped) return;
       if (ok) {
-        this.lastRenew = Date.now();
+        this.lastRenew = this.clock.now().getTime();
         if (!this.leading) { this.leading = true; await this.cb.onStartedLeading(); }
       }
     } catch {
       // transient API error: handled by the deadline below
     }
-    if (this.leading && Date.now() - this.lastRenew > this.opts.renewDeadlineSeconds * 1000) {
+    if (this.leading && this.clock.now().getTime() - this.lastRenew > this.opts.renewDeadlineSeconds * 1000) {
       this.leading = false;
       this.observed = undefined;
       await this.cb.onStoppedLeading();
@@ -71,7 +85,7 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = this.now();
+    const now = this.clock.now();
     const { namespace, name, identity, leaseDurationSeconds } = this.opts;
     // Fast path (as client-go's): the leader renews the Lease it last wrote, guarded by its
     // resourceVersion, in one request; a conflict means someone else wrote: read and decide.
@@ -116,7 +130,7 @@ export class LeaderElector {
   /** Stops the loop; a leader releases the Lease so a standby takes over at once. */
   async stop(release = true): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     if (this.leading) {
       this.leading = false;
       this.observed = undefined;

@@ -10,7 +10,7 @@ import type { UpgradeApi } from './kube-api.js';
 import type { Metrics } from './metrics.js';
 import { drainPolicy, healthGate, hostTimeoutSeconds, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from './types.js';
 import { atLeast } from './version.js';
-import { Annotation, HostPhase, HostStep, Phase, Reason, type PhaseValue } from './vocabulary.js';
+import { Annotation, HostPhase, HostStep, OPERATOR_NAME, Phase, Reason, type PhaseValue } from './vocabulary.js';
 
 /** What a node step needs from the controller. */
 export interface StepContext {
@@ -65,14 +65,52 @@ async function cordon(ctx: StepContext, node: V1Node): Promise<boolean> {
   return true;
 }
 
-/** Uncordons the node only if the operator's annotation (for this Upgrade) is on it. */
-export async function uncordonIfOurs(api: UpgradeApi, upgradeName: string, node: V1Node | undefined): Promise<boolean> {
+/**
+ * Cordons again a node someone uncordoned during its turn (draining, host work, health gate,
+ * rollback): pods must not land on a node about to reboot. The operator then owns the cordon
+ * (its annotation, status.cordonedByOperator) and lifts it when the node is done. Returns the
+ * record, updated when it acted.
+ */
+async function keepCordoned(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Promise<NodeUpgrade> {
+  if (node.spec?.unschedulable) return nu;
+  const name = nu.spec.nodeName;
+  await ctx.api.mergePatchNode(name, {
+    metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: ctx.upgrade.metadata.name } },
+    spec: { unschedulable: true },
+  });
+  const out = nu.status?.cordonedByOperator ? nu : await setStatus(ctx, nu, { cordonedByOperator: true });
+  await ctx.event(out, 'Warning', Reason.cordonReasserted, `${name}: uncordoned during ${nu.status?.phase}; cordoned again until its upgrade is done`);
+  return out;
+}
+
+/**
+ * True unless the API server's field ownership says someone other than the operator set
+ * spec.unschedulable. The annotation alone cannot tell: `kubectl uncordon` leaves it, so an
+ * admin who uncordons and cordons again before the operator looks would leave a cordon that
+ * looks like the operator's. managedFields name the manager that last changed the field.
+ */
+export function cordonSetByOperator(node: V1Node): boolean {
+  const owners = (node.metadata?.managedFields ?? [])
+    .filter((m) => !!(m.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:unschedulable'])
+    .map((m) => m.manager);
+  return owners.length === 0 || owners.includes(OPERATOR_NAME);
+}
+
+/**
+ * Uncordons the node only if the operator's annotation (for this Upgrade) is on it and the API
+ * server says the operator set the cordon; a cordon someone else set since is left to them
+ * (only the annotation is removed). Reads the Node first: the cache holds no managedFields.
+ */
+export async function uncordonIfOurs(api: UpgradeApi, upgradeName: string, cached: V1Node | undefined): Promise<boolean> {
+  if (!cached || cached.metadata?.annotations?.[Annotation.cordonedBy] !== upgradeName) return false;
+  const node = await api.getNode(cached.metadata?.name ?? '');
   if (!node || node.metadata?.annotations?.[Annotation.cordonedBy] !== upgradeName) return false;
+  const ours = !node.spec?.unschedulable || cordonSetByOperator(node);
   await api.mergePatchNode(node.metadata?.name ?? '', {
     metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: null } },
-    spec: { unschedulable: node.spec?.unschedulable ? null : undefined },
+    spec: ours && node.spec?.unschedulable ? { unschedulable: null } : undefined,
   });
-  return true;
+  return ours;
 }
 
 async function healthChecks(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Promise<string | undefined> {
@@ -131,6 +169,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       return { nu, requeueMs: 0 };
     }
     case Phase.draining: {
+      nu = await keepCordoned(ctx, nu, node);
       const policy = drainPolicy(spec);
       const r = await drainPass(ctx.api, name, policy, secs(st.drainStartedAt, ctx.now));
       if (r.state === 'done') {
@@ -162,6 +201,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       return { nu, requeueMs: Math.max(100, Math.min(2000, left * 1000)) };
     }
     case Phase.upgrading: {
+      nu = await keepCordoned(ctx, nu, node);
       const h = st.host && (st.host.attempt ?? 1) === (nu.spec.attempt ?? 1) ? st.host : undefined;
       if (h?.phase === HostPhase.done) {
         ctx.metrics.observe('nkd_upgrade_step_duration_seconds', { step: 'host' }, secs(st.hostStartedAt, ctx.now));
@@ -188,6 +228,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
         const since = st.readySince ?? ctx.now.toISOString();
         const settled = secs(since, ctx.now) >= gate.settleSeconds;
         if (!settled) {
+          nu = await keepCordoned(ctx, nu, node);
           if (!st.readySince) nu = await setStatus(ctx, nu, { readySince: since });
           return { nu, requeueMs: Math.max(50, (gate.settleSeconds - secs(since, ctx.now)) * 1000) };
         }
@@ -198,6 +239,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
           { type: 'Normal', reason: Reason.succeeded, message: 'upgraded and healthy' });
         return { nu };
       }
+      nu = await keepCordoned(ctx, nu, node);
       if (st.readySince) nu = await setStatus(ctx, nu, { readySince: undefined });
       if (secs(st.verifyStartedAt, ctx.now) < gate.timeoutSeconds) {
         return { nu, requeueMs: Math.min(5000, Math.max(100, (gate.timeoutSeconds - secs(st.verifyStartedAt, ctx.now)) * 1000)) };
@@ -213,6 +255,7 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
       return { nu };
     }
     case Phase.rollingBack: {
+      nu = await keepCordoned(ctx, nu, node);
       const h = st.host;
       if (h?.phase === HostPhase.rolledBack || h?.phase === HostPhase.failed) {
         const reason = h.phase === HostPhase.rolledBack ? Reason.rolledBack : Reason.hostStepsFailed;

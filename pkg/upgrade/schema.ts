@@ -19,7 +19,7 @@ const selector = {
 
 /** maxUnavailable: a count >= 1 or a percentage 1%..100% of the stage's nodes. */
 const maxUnavailable = {
-  description: 'How many nodes of a stage may be unavailable at once (NotReady, cordoned by anyone, in progress or failed): a count >= 1 or a percentage like "25%" (rounded down, at least 1).',
+  description: 'How many nodes of a stage may be unavailable at once (in progress or failed; pending and NotReady or cordoned by anyone; at the target and NotReady): a count >= 1 or a percentage like "25%" (rounded down, at least 1).',
   'x-kubernetes-int-or-string': true,
   anyOf: [{ type: 'integer' }, { type: 'string' }],
   maxLength: 4,
@@ -32,6 +32,9 @@ const maxUnavailable = {
 } as const;
 
 const time = { type: 'string', format: 'date-time' } as const;
+
+/** How many entries of the planner's waiting list Upgrade.status.waiting carries. */
+export const WAITING_SHOWN = 50;
 
 /** Schema of Upgrade.spec. */
 export const upgradeSpecSchema = {
@@ -206,6 +209,29 @@ export const upgradeStatusSchema = {
       items: { type: 'string' },
     },
     message: { type: 'string' },
+    blocked: {
+      type: 'object',
+      description: 'The first problem a person must act on (a failed node, a blocked drain, a node cordoned by someone else or NotReady, a control-plane node left out); absent while the rollout moves on its own.',
+      required: ['reason', 'message'],
+      properties: {
+        node: { type: 'string' },
+        reason: { type: 'string', description: 'InvalidSpec, NodeFailed, DrainBlocked, NodeCordoned, NodeNotReady or ControlPlaneBehind.' },
+        message: { type: 'string' },
+        pod: { type: 'string', description: 'namespace/name of the pod the drain cannot evict.' },
+        pdb: { type: 'string', description: 'namespace/name of the PodDisruptionBudget that forbids the eviction.' },
+        summary: { type: 'string', description: 'One line for `kubectl get upgrades` (the Blocked column).' },
+      },
+    },
+    waiting: {
+      type: 'array',
+      maxItems: WAITING_SHOWN,
+      description: `Why pending nodes are not admitted now (the first ${WAITING_SHOWN}: nodes cordoned by someone else or NotReady first, then in plan order).`,
+      items: {
+        type: 'object',
+        required: ['node', 'reason'],
+        properties: { node: { type: 'string' }, stage: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
   },
 } as const;
 

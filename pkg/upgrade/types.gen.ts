@@ -25,7 +25,7 @@ export interface UpgradeSpec {
     };
   };
   /**
-   * How many nodes of a stage may be unavailable at once (NotReady, cordoned by anyone, in progress or failed): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
+   * How many nodes of a stage may be unavailable at once (in progress or failed; pending and NotReady or cordoned by anyone; at the target and NotReady): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
    */
   maxUnavailable?: number | string;
   /**
@@ -50,7 +50,7 @@ export interface UpgradeSpec {
       };
     };
     /**
-     * How many nodes of a stage may be unavailable at once (NotReady, cordoned by anyone, in progress or failed): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
+     * How many nodes of a stage may be unavailable at once (in progress or failed; pending and NotReady or cordoned by anyone; at the target and NotReady): a count >= 1 or a percentage like "25%" (rounded down, at least 1).
      */
     maxUnavailable?: number | string;
   }[];
@@ -200,6 +200,40 @@ export interface UpgradeStatus {
    */
   inFlight?: string[];
   message?: string;
+  /**
+   * The first problem a person must act on (a failed node, a blocked drain, a node cordoned by someone else or NotReady, a control-plane node left out); absent while the rollout moves on its own.
+   */
+  blocked?: {
+    node?: string;
+    /**
+     * InvalidSpec, NodeFailed, DrainBlocked, NodeCordoned, NodeNotReady or ControlPlaneBehind.
+     */
+    reason: string;
+    message: string;
+    /**
+     * namespace/name of the pod the drain cannot evict.
+     */
+    pod?: string;
+    /**
+     * namespace/name of the PodDisruptionBudget that forbids the eviction.
+     */
+    pdb?: string;
+    /**
+     * One line for `kubectl get upgrades` (the Blocked column).
+     */
+    summary?: string;
+  };
+  /**
+   * Why pending nodes are not admitted now (the first 50: nodes cordoned by someone else or NotReady first, then in plan order).
+   *
+   * @maxItems 50
+   */
+  waiting?: {
+    node: string;
+    stage?: string;
+    reason: string;
+    message?: string;
+  }[];
 }
 
 export interface NodeUpgradeSpec {

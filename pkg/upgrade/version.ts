@@ -22,9 +22,12 @@ export function atLeast(version: string | undefined, target: string): boolean {
   return !!a && !!b && compareVersions(a, b) >= 0;
 }
 
+const show = (v: KubeVersion) => `v${v.major}.${v.minor}.${v.patch}`;
+
 /**
- * Checks a target against the control plane's current kubelet versions: refuses a minor-version
- * skip and a downgrade. Returns a message naming the problem, or undefined when the target is fine.
+ * Checks a target against the control plane's current kubelet versions: refuses a change of the
+ * major version, a skipped minor version and a downgrade, each with its own message naming the
+ * field, what the control plane runs and what to do. Undefined when the target is fine.
  */
 export function checkTargetVersion(target: string, controlPlaneVersions: string[]): string | undefined {
   const t = parseVersion(target);
@@ -33,11 +36,14 @@ export function checkTargetVersion(target: string, controlPlaneVersions: string[
   if (current.length === 0) return undefined;
   const oldest = current.reduce((a, b) => (compareVersions(a, b) <= 0 ? a : b));
   const newest = current.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
-  if (t.major !== oldest.major || t.minor > oldest.minor + 1) {
-    return `spec.kubernetesVersion: ${target} skips a minor version: the control plane runs v${oldest.major}.${oldest.minor}.${oldest.patch}; upgrade to v${oldest.major}.${oldest.minor + 1}.x first`;
+  if (t.major !== oldest.major) {
+    return `spec.kubernetesVersion: ${target} changes the major version: the control plane runs ${show(oldest)}; kubeadm upgrades only within major version ${oldest.major}`;
   }
   if (compareVersions(t, newest) < 0) {
-    return `spec.kubernetesVersion: ${target} is older than the control plane (v${newest.major}.${newest.minor}.${newest.patch}); downgrades are not supported`;
+    return `spec.kubernetesVersion: ${target} is a downgrade: the control plane runs ${show(newest)}; kubeadm cannot downgrade (use a version >= ${show(newest)})`;
+  }
+  if (t.minor > oldest.minor + 1) {
+    return `spec.kubernetesVersion: ${target} skips a minor version: the control plane runs ${show(oldest)}; upgrade to v${oldest.major}.${oldest.minor + 1}.x first`;
   }
   return undefined;
 }

@@ -48,13 +48,27 @@ export const Condition = {
   paused: 'Paused',
 } as const;
 
-/** Reasons used in conditions and Events, set by the operator. */
+/** Reasons used in conditions, Events and Upgrade.status.waiting/blocked, set by the operator. */
 export const Reason = {
+  /** The spec is refused (minor skip, major change, downgrade, bad window, empty stage): nothing starts. */
   invalidSpec: 'InvalidSpec',
+  /** A node failed; it holds its slot until spec.retryNodes or spec.skipNodes names it. */
   nodeFailed: 'NodeFailed',
   rollingOut: 'RollingOut',
   waitingForWindow: 'WaitingForWindow',
   paused: 'Paused',
+  /** A pending node is cordoned by someone else (not this Upgrade): not admitted until uncordoned, excluded or skipped; it holds a slot. */
+  nodeCordoned: 'NodeCordoned',
+  /** A node of the current stage is NotReady: a pending one is not admitted; it holds a slot. */
+  nodeNotReady: 'NodeNotReady',
+  /** A pending node's stage starts after the current stage. */
+  laterStage: 'LaterStage',
+  /** A worker waits for a control-plane node to reach the target version. */
+  controlPlaneBehind: 'ControlPlaneBehind',
+  /** A pending node waits for a slot of its stage's budget. */
+  noFreeSlot: 'NoFreeSlot',
+  /** Someone uncordoned a node during its turn; the operator cordoned it again (Event on the NodeUpgrade). */
+  cordonReasserted: 'CordonReasserted',
   done: 'Done',
   notDone: 'NotDone',
   healthy: 'Healthy',

@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
-import { AppsV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import { PolicyV1Api } from '@kubernetes/client-node';
 import { Annotation } from '../../../pkg/upgrade/vocabulary.js';
 import { NEW_IMAGE, OLD_IMAGE, type SimCluster } from './sim-cluster.js';
 import { newSim } from './setup.js';
+import { pdbFor, podOn as podOnNode } from './pods.js';
 
 jest.setTimeout(180_000);
 
@@ -13,24 +14,8 @@ afterEach(async () => { await sim?.stop(); });
 
 const fast = { healthGate: { settleSeconds: 0, timeoutSeconds: 30 }, drain: { timeoutSeconds: 60 } };
 
-/** A ReplicaSet-owned pod bound to the node (there is no scheduler or kubelet: the test binds it). */
-async function podOn(node: string, app: string): Promise<void> {
-  const apps = sim.kc.makeApiClient(AppsV1Api);
-  const labels = { app, 'nkd-test': sim.id };
-  const rs = await apps.createNamespacedReplicaSet({ namespace, body: { metadata: { name: app }, spec: { replicas: 1, selector: { matchLabels: { app } }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'pause' }] } } } } });
-  await sim.core.createNamespacedPod({ namespace, body: {
-    metadata: { name: `${app}-0`, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: app, uid: rs.metadata?.uid ?? '', controller: true }] },
-    spec: { nodeName: node, containers: [{ name: 'c', image: 'pause' }] },
-  } });
-  // play the kubelet: the pod runs and is Ready (a Pending pod may be evicted regardless of its budget)
-  const now = new Date();
-  await sim.core.patchNamespacedPodStatus({ name: `${app}-0`, namespace, body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-}
-
-async function pdb(app: string): Promise<void> {
-  await sim.kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({ namespace, body: { metadata: { name: `${app}-pdb` }, spec: { minAvailable: 1, selector: { matchLabels: { app } } } } });
-}
+const podOn = (node: string, app: string) => podOnNode(sim, namespace, node, app);
+const pdb = (app: string) => pdbFor(sim, namespace, app);
 
 describe('the upgrade operator under faults (real API server, simulated nodes)', () => {
   it('reports the pod and PodDisruptionBudget that block a drain, and continues once the budget allows it', async () => {

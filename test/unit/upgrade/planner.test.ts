@@ -89,8 +89,106 @@ describe('the rollout planner', () => {
     expect(d.conditions.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
   });
 
-  it('rejects a downgrade', () => {
-    expect(planRollout(input(cluster(1, 0), spec({ kubernetesVersion: 'v1.36.0' }))).invalid[0]).toMatch(/older than the control plane/);
+  it('rejects a downgrade, a major-version change and a minor skip, each with its own message', () => {
+    const msg = (v: string) => planRollout(input(cluster(1, 0), spec({ kubernetesVersion: v }))).invalid;
+    expect(msg('v1.36.0')).toEqual(['spec.kubernetesVersion: v1.36.0 is a downgrade: the control plane runs v1.36.4; kubeadm cannot downgrade (use a version >= v1.36.4)']);
+    expect(msg('v1.35.9')).toEqual(['spec.kubernetesVersion: v1.35.9 is a downgrade: the control plane runs v1.36.4; kubeadm cannot downgrade (use a version >= v1.36.4)']);
+    expect(msg('v2.0.0')).toEqual(['spec.kubernetesVersion: v2.0.0 changes the major version: the control plane runs v1.36.4; kubeadm upgrades only within major version 1']);
+    expect(msg('v0.36.4')).toEqual(['spec.kubernetesVersion: v0.36.4 changes the major version: the control plane runs v1.36.4; kubeadm upgrades only within major version 1']);
+    expect(msg('v1.39.0')).toEqual(['spec.kubernetesVersion: v1.39.0 skips a minor version: the control plane runs v1.36.4; upgrade to v1.37.x first']);
+    expect(msg('v1.36.5')).toEqual([]);
+    expect(msg('v1.37.0')).toEqual([]);
+  });
+
+  it('never reports a refused spec as Available or Done, even when every node runs a newer version', () => {
+    const nodes = cluster(1, 1).map(upgraded); // v1.37.1 everywhere; the spec asks for v1.36.0
+    const d = planRollout(input(nodes, spec({ kubernetesVersion: 'v1.36.0', osImage: undefined })));
+    expect(d.done).toBe(false);
+    expect(d.admit).toEqual([]);
+    expect(d.counts).toMatchObject({ total: 2, succeeded: 0, pending: 2 });
+    const byType = Object.fromEntries(d.conditions.map((c) => [c.type, c]));
+    expect(byType.Degraded).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
+    expect(byType.Available).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: 'the spec is refused: nothing was rolled out' });
+    expect(byType.Progressing).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(d.blocked).toEqual({ reason: 'InvalidSpec', message: expect.stringMatching(/^the spec is refused: spec.kubernetesVersion: v1.36.0 is a downgrade/) });
+  });
+
+  it('says why every pending node is not admitted', () => {
+    const nodes = [
+      upgraded(node('cp-0', { cp: true })),
+      node('a-0', { pool: 'canary' }), node('a-1', { pool: 'canary' }), node('a-2', { pool: 'canary', ready: false }),
+      node('b-0'), node('b-1', { unschedulable: true }),
+    ];
+    const s = spec({ maxUnavailable: 2, stages: [{ name: 'canary', nodeSelector: { matchLabels: { pool: 'canary' } }, maxUnavailable: 2 }] });
+    const d = planRollout(input(nodes, s, { 'cp-0': Phase.succeeded }));
+    expect(admitted(d)).toEqual(['a-0']);
+    expect(d.waiting.map((w) => [w.node, w.reason])).toEqual([
+      ['a-2', 'NodeNotReady'], ['b-1', 'NodeCordoned'], ['a-1', 'NoFreeSlot'], ['b-0', 'LaterStage'],
+    ]);
+    expect(d.waiting.find((w) => w.node === 'a-1')?.message).toBe('no free slot: 2/2 unavailable in stage canary');
+    expect(d.waiting.find((w) => w.node === 'b-0')?.message).toBe('stage workers starts after stage canary is done');
+    expect(d.waiting.find((w) => w.node === 'b-1')?.message).toBe('cordoned by someone else, not by this Upgrade: uncordon it to let it in, or list it in spec.skipNodes or spec.excludeNodes');
+  });
+
+  it('gives every pending node the reason of a gate that holds the whole rollout', () => {
+    const paused = planRollout(input(cluster(1, 2), spec({ paused: true })));
+    expect(new Set(paused.waiting.map((w) => w.reason))).toEqual(new Set(['Paused']));
+    expect(paused.waiting).toHaveLength(3);
+    const window = spec({ window: { days: ['Mon'], start: '01:00', end: '03:00', timeZone: 'UTC' } });
+    expect(new Set(planRollout(input(cluster(1, 2), window)).waiting.map((w) => w.reason))).toEqual(new Set(['WaitingForWindow']));
+  });
+
+  it('does not admit a pending node an admin cordoned, counts it against the budget, and names it as what blocks the stage', () => {
+    const nodes = [upgraded(node('cp-0', { cp: true })), upgraded(node('w-00')), node('w-01', { unschedulable: true }), upgraded(node('w-02'))];
+    const d = planRollout(input(nodes, spec({ maxUnavailable: 1 }), { 'cp-0': Phase.succeeded, 'w-00': Phase.succeeded, 'w-02': Phase.succeeded }));
+    expect(admitted(d)).toEqual([]);
+    expect(d.done).toBe(false);
+    expect(d.counts).toMatchObject({ total: 4, succeeded: 3, pending: 1, unavailable: 1 });
+    expect(d.blocked).toEqual({ node: 'w-01', reason: 'NodeCordoned', message: 'cordoned by someone else, not by this Upgrade: uncordon it to let it in, or list it in spec.skipNodes or spec.excludeNodes' });
+    expect(d.waitingFor).toBe('w-01 (NodeCordoned: cordoned by someone else, not by this Upgrade: uncordon it to let it in, or list it in spec.skipNodes or spec.excludeNodes)');
+    expect(d.conditions.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'NodeCordoned' });
+    // once the admin lets it go, it is admitted like any other
+    nodes[2] = node('w-01');
+    expect(admitted(planRollout(input(nodes, spec({ maxUnavailable: 1 }), { 'cp-0': Phase.succeeded, 'w-00': Phase.succeeded, 'w-02': Phase.succeeded })))).toEqual(['w-01']);
+  });
+
+  it('releases the slot of a node at the target that someone keeps cordoned', () => {
+    const nodes = [upgraded(node('cp-0', { cp: true })), upgraded(node('w-00', { unschedulable: true })), node('w-01')];
+    const d = planRollout(input(nodes, spec({ maxUnavailable: 1 }), { 'cp-0': Phase.succeeded, 'w-00': Phase.succeeded }));
+    expect(admitted(d)).toEqual(['w-01']);
+    // the same without a record (already at the target before the Upgrade)
+    expect(admitted(planRollout(input(nodes, spec({ maxUnavailable: 1 }), { 'cp-0': Phase.succeeded })))).toEqual(['w-01']);
+  });
+
+  it('keeps the slot of a node at the target that is NotReady, and names it', () => {
+    const nodes = [upgraded(node('cp-0', { cp: true })), upgraded(node('w-00', { ready: false })), node('w-01')];
+    const d = planRollout(input(nodes, spec({ maxUnavailable: 1 }), { 'cp-0': Phase.succeeded, 'w-00': Phase.succeeded }));
+    expect(admitted(d)).toEqual([]);
+    expect(d.blocked).toMatchObject({ node: 'w-00', reason: 'NodeNotReady' });
+    expect(d.waitingFor).toBe('a free slot (1/1 unavailable in stage workers); w-00: at the target but NotReady: it holds a slot until it is Ready');
+  });
+
+  it('does not count excluded nodes against the budget, cordoned or not', () => {
+    const nodes = [upgraded(node('cp-0', { cp: true })), node('w-00', { unschedulable: true }), node('w-01'), node('w-02', { ready: false })];
+    const d = planRollout(input(nodes, spec({ maxUnavailable: 1, excludeNodes: ['w-00', 'w-02'] }), { 'cp-0': Phase.succeeded }));
+    expect(admitted(d)).toEqual(['w-01']);
+  });
+
+  it('names the pod and PodDisruptionBudget that block a drain', () => {
+    const nodes = [upgraded(node('cp-0', { cp: true })), node('w-00', { unschedulable: true, cordonedBy: 'up' }), node('w-01')];
+    const rec = { phase: Phase.draining, blockedBy: { pod: 'ns/web-0', pdb: 'ns/web-pdb', reason: 'evicting it would violate PodDisruptionBudget ns/web-pdb' } };
+    const d = planRollout(input(nodes, spec({ maxUnavailable: 1 }), { 'cp-0': Phase.succeeded, 'w-00': rec }, { inFlight: ['w-00'] }));
+    expect(d.blocked).toEqual({ node: 'w-00', reason: 'DrainBlocked', pod: 'ns/web-0', pdb: 'ns/web-pdb', message: 'drain blocked by pod ns/web-0 (PodDisruptionBudget ns/web-pdb): evicting it would violate PodDisruptionBudget ns/web-pdb' });
+    expect(d.waitingFor).toBe('a free slot (1/1 unavailable in stage workers); w-00: drain blocked by pod ns/web-0 (PodDisruptionBudget ns/web-pdb): evicting it would violate PodDisruptionBudget ns/web-pdb');
+    expect(d.conditions.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'DrainBlocked' });
+  });
+
+  it('names a control-plane node left out of the Upgrade that keeps the workers waiting', () => {
+    const nodes = cluster(2, 1);
+    nodes[0] = upgraded(nodes[0]!);
+    const d = planRollout(input(nodes, spec({ excludeNodes: ['cp-1'] }), { 'cp-0': Phase.succeeded }));
+    expect(d.blocked).toMatchObject({ node: 'cp-1', reason: 'ControlPlaneBehind', message: expect.stringMatching(/^control-plane node behind the target and skipped, excluded or not selected/) });
+    expect(d.waiting).toEqual([{ node: 'w-00', stage: 'workers', reason: 'ControlPlaneBehind', message: 'workers wait until control-plane node(s) cp-1 reach the target' }]);
   });
 
   it('rejects a stage whose selector matches no node', () => {
