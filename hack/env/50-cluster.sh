@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 
-pkgs=(systemd-container debootstrap containerd runc containernetworking-plugins docker-registry
-      skopeo umoci jq curl iptables iproute2 util-linux coreutils tar gzip)
+# The nodes' containerd, runc and CNI plugins come from the node root (debootstrap), not the host.
+pkgs=(systemd-container debootstrap docker-registry skopeo golang-github-containers-common jq curl
+      iptables iproute2 util-linux coreutils tar gzip)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
