@@ -54,7 +54,7 @@ tag_of() { local i; for i in "${expected[@]}"; do [ "${i%:*}" != "$reg/$1" ] || 
 [ "$(tag_of pause)" = "$PAUSE_VERSION" ] || die "kubeadm $KUBE_VERSION expects pause $(tag_of pause), go-tools.sh builds $PAUSE_VERSION"
 
 base="$(bash hack/cluster/node-root.sh --base-only)"
-stage="$cache/images/.stage"
+stage="$cache/images/.stage.$$"
 rm -rf "$stage"; mkdir -p "$stage"
 trap 'rm -rf "$stage"' EXIT
 
