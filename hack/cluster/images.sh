@@ -13,17 +13,21 @@
 # and their libraries, taken from the node root's Debian packages (hack/cluster/node-root.sh).
 #
 # Usage: hack/cluster/images.sh REGISTRY [--no-operator]   e.g. 10.231.40.1:5000
+#        hack/cluster/images.sh --build-only [--no-operator]   builds the cached layouts, pushes nothing
 #        NKD_IMAGES="pause etcd" hack/cluster/images.sh REGISTRY   only the images named
 # Needs: hack/cluster/build.sh done (binaries, node root); skopeo, jq (apt-get install -y skopeo jq).
 # Prints one line per image: "image REF: pushed|already in the registry (DIGEST)".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 die() { echo "images.sh: $*" >&2; exit 1; }
-[ $# -ge 1 ] || { echo "usage: $0 REGISTRY [--no-operator]" >&2; exit 2; }
-reg="$1"; operator=1
+[ $# -ge 1 ] || { echo "usage: $0 REGISTRY|--build-only [--no-operator]" >&2; exit 2; }
+reg="$1"; operator=1; push=1
 [ "${2:-}" != --no-operator ] || operator=0
+if [ "$reg" = --build-only ]; then push=0; reg=registry.invalid:5000; fi
 [[ "$reg" == *:* ]] || [[ "$reg" == */* ]] || die "REGISTRY must be HOST:PORT, got '$reg'"
-curl -fsS -o /dev/null --max-time 5 "http://$reg/v2/" || die "no registry answers at http://$reg/v2/ (start one: hack/cluster/registry.sh start DATA_DIR $reg)"
+if [ $push = 1 ]; then
+  curl -fsS -o /dev/null --max-time 5 "http://$reg/v2/" || die "no registry answers at http://$reg/v2/ (start one: hack/cluster/registry.sh start DATA_DIR $reg)"
+fi
 . hack/cluster/oci.sh
 
 cache="${NKD_CACHE_DIR:-$HOME/.cache/nkd}"
@@ -50,7 +54,7 @@ tag_of() { local i; for i in "${expected[@]}"; do [ "${i%:*}" != "$reg/$1" ] || 
 [ "$(tag_of pause)" = "$PAUSE_VERSION" ] || die "kubeadm $KUBE_VERSION expects pause $(tag_of pause), go-tools.sh builds $PAUSE_VERSION"
 
 base="$(bash hack/cluster/node-root.sh --base-only)"
-stage="$cache/images/.stage"
+stage="$cache/images/.stage.$$"
 rm -rf "$stage"; mkdir -p "$stage"
 trap 'rm -rf "$stage"' EXIT
 
@@ -95,7 +99,7 @@ image() {
     echo "$key" > "$layout.key"
     rm -rf "$d"
   fi
-  oci_push "$layout" "$name:$tag" "$reg/$name:$tag"
+  if [ $push = 1 ]; then oci_push "$layout" "$name:$tag" "$reg/$name:$tag"; else echo "image $name:$tag: built $layout"; fi
 }
 
 want() { [ -z "${NKD_IMAGES:-}" ] || [[ " $NKD_IMAGES " == *" $1 "* ]]; }
@@ -155,5 +159,5 @@ image flannel-cni-plugin "v$FLANNEL_CNI_VERSION" '{"Env":["PATH=/usr/bin:/usr/sb
 fi
 
 if [ $operator = 1 ] && want nkd-operator; then
-  bash hack/operator-image.sh --push "$reg"
+  if [ $push = 1 ]; then bash hack/operator-image.sh --push "$reg"; else bash hack/operator-image.sh; fi
 fi

@@ -170,6 +170,11 @@ if [ ! -f "$node/.nkd-complete" ]; then
   touch "$tmp/.nkd-complete"
   rm -rf "$node"
   mv "$tmp" "$node"
+  # Keep the new root and the one node-root pointed to until now (a test may still copy it).
+  prev="$(readlink "$out/node-root" 2>/dev/null || true)"
+  for old in "$out"/node-root-*; do
+    [ "$old" = "$node" ] || [ "${old##*/}" = "$prev" ] || rm -rf "$old"
+  done
   log "node root built in $(( $(date +%s) - start ))s: $node"
 fi
 ln -sfn "node-root-$node_key" "$out/node-root.tmp" && mv -Tf "$out/node-root.tmp" "$out/node-root"

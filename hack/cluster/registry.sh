@@ -52,6 +52,8 @@ EOF
     pid=$!
     for _ in $(seq 1 200); do
       if curl -fsS -o /dev/null --max-time 1 "http://$host:$port/v2/" 2>/dev/null; then
+        # setsid execs docker-registry in place here (no job control); if it forked, take the child.
+        grep -q docker-registry "/proc/$pid/cmdline" 2>/dev/null || pid="$(pgrep -P "$pid" -x docker-registry || echo "$pid")"
         echo "$pid" > "$data/registry.pid"
         echo "$pid"
         exit 0

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { kubernetesVersions, newestTestVersion } from './versions.js';
 
 /** Names of the Kubernetes binaries hack/kube/build.sh builds. */
-export type KubeBinaryName = 'kube-apiserver' | 'kube-controller-manager' | 'kubeadm';
+export type KubeBinaryName =
+  | 'kube-apiserver' | 'kube-controller-manager' | 'kubeadm'
+  // Built for the real-cluster test by hack/env/50-cluster.sh (hack/cluster/build.sh).
+  | 'kube-scheduler' | 'kube-proxy' | 'kubelet' | 'kubectl';
+
+/** Binaries that hack/env/10-kube.sh builds; the others come from hack/env/50-cluster.sh. */
+const CONTROL_PLANE_BINARIES: readonly KubeBinaryName[] = ['kube-apiserver', 'kube-controller-manager', 'kubeadm'];
 
 /** The cache folder of built Kubernetes binaries: ${NKD_CACHE_DIR:-$HOME/.cache/nkd}/kube. */
 export function kubeCacheDir(): string {
@@ -29,7 +35,7 @@ export function kubeBinary(name: KubeBinaryName, version: string = newestTestVer
   if (!isExecutable(path)) {
     throw new Error(
       `${name} ${version} is not built (no executable ${path}). ` +
-        `Install the test environment with: bash hack/env/10-kube.sh ` +
+        `Install the test environment with: bash hack/env/${CONTROL_PLANE_BINARIES.includes(name) ? '10-kube' : '50-cluster'}.sh ` +
         `(or: bash hack/kube/build.sh ${version} ${name})`,
     );
   }
