@@ -10,7 +10,7 @@
 #         staged-deployment finalizer and the host setup unit (writable cgroups, NM keyfile).
 #         Cached as $cache/cluster/root-base-<hash of this script and standin/>; cold ~70-100 s.
 #   node  a copy of base plus the "OS images" the stand-in rpm-ostree can rebase to: one tree per
-#         Kubernetes version, /usr/share/nkd-standin/os/<checksum>/usr/bin/{kubelet,kubeadm,kubectl}
+#         Kubernetes version, /usr/share/nkd-standin/os/<checksum>/usr/bin/{kubelet,kubeadm}
 #         (1.37.1, and the 1.37.2 STAND-IN relinked by hack/kube/build.sh --stand-in), an index of
 #         image digests, and the flannel CNI plugin in /opt/cni/bin. The booted deployment is the
 #         base one: no kubelet/kubeadm in /usr/bin, like a plain NestOS base image, until nkd's
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 KUBE_VERSIONS=(1.37.1 1.37.2)              # OS images; a version built as "<v>-standin" is a stand-in
-OS_BINARIES=(kubelet kubeadm kubectl)
+OS_BINARIES=(kubelet kubeadm)
 PACKAGES=(systemd systemd-sysv dbus iproute2 iptables ebtables containerd runc
   containernetworking-plugins conntrack ethtool socat util-linux mount procps kmod
   ca-certificates openssh-server jq less)

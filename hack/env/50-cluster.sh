@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 
 # The nodes' containerd, runc and CNI plugins come from the node root (debootstrap), not the host.
-pkgs=(systemd-container debootstrap docker-registry skopeo golang-github-containers-common jq curl
+pkgs=(systemd-container debootstrap docker-registry skopeo golang-github-containers-common jq curl busybox-static
       iptables iproute2 util-linux coreutils tar gzip)
 missing=()
 for p in "${pkgs[@]}"; do
