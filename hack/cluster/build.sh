@@ -21,6 +21,11 @@ step() {
   start=$(date +%s)
   "$@" >&2 || rc=$?
   echo "cluster build: $name: $(( $(date +%s) - start ))s$([ $rc = 0 ] || echo " FAILED (exit $rc): $*")" >&2
+  # steps that did real work, for the benchmarks (npm run bench -- cluster); kube binaries are
+  # recorded one by one by hack/kube/build.sh
+  if [ $rc = 0 ] && [ $(( $(date +%s) - start )) -ge 5 ] && [[ "$name" != kube* ]]; then
+    printf '%s\t%s\n' "$name" "$(( $(date +%s) - start ))" >> "${NKD_CACHE_DIR:-$HOME/.cache/nkd}/build-times.tsv"
+  fi
   return $rc
 }
 total=$(date +%s)

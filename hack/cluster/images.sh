@@ -74,6 +74,11 @@ netfilter_layer() {
   skeleton "$d"
   copy_with_libs "$base" /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi /usr/sbin/conntrack "$d"
   cp -a "$base/usr/lib/x86_64-linux-gnu/xtables" "$d/usr/lib/x86_64-linux-gnu/"
+  # the match and target plugins are dlopen()ed, so ldd of the binaries misses what they load
+  # (libxt_statistic.so needs libm: kube-proxy uses it once a Service has two endpoints)
+  local plugins=()
+  for b in "$base"/usr/lib/x86_64-linux-gnu/xtables/*.so; do plugins+=("${b#"$base"}"); done
+  copy_with_libs "$base" "${plugins[@]}" "$d"
   for b in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
     ln -sfn xtables-nft-multi "$d/usr/sbin/$b"
     ln -sfn xtables-nft-multi "$d/usr/sbin/${b/tables/tables-nft}"

@@ -136,4 +136,6 @@ for b in "${missing[@]}"; do
   ) || { rm -f "$out/.$b.$$.tmp"; echo "build.sh: building $b $linkversion failed" >&2; exit 1; }
   mv -f "$out/.$b.$$.tmp" "$out/$b"
   echo "kube $linkversion: built $b in $(( $(date +%s) - start ))s -> $out/$b"
+  # what a cold build costs, for the benchmarks (npm run bench -- cluster)
+  printf 'kube %s %s\t%s\n' "$linkversion" "$b" "$(( $(date +%s) - start ))" >> "$cache/../build-times.tsv"
 done
