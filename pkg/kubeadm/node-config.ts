@@ -2,6 +2,7 @@ import yaml from 'js-yaml';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { kubeadmApiVersion } from './api-version.js';
 import { criSocket } from './cri.js';
+import { defaultKeyType } from '../pki/keys.js';
 import type {
   Arg, ClusterConfiguration, InitConfiguration, JoinConfiguration, KubeadmDocument, KubeadmTaint,
   KubeletConfiguration, KubeProxyConfiguration, NodeRegistration,
@@ -98,13 +99,26 @@ export function kubeadmDocuments(c: ClusterConfig, node: ClusterNode, inputs: Ku
     controlPlaneEndpoint: endpoint(c),
     imageRepository: k.imageRepository,
     certificatesDir: '/etc/kubernetes/pki',
-    ...(v1beta4 ? { encryptionAlgorithm: c.spec.certificates.keyType === 'ecdsa-p256' ? 'ECDSA-P256' : 'RSA-2048' } : {}),
+    ...(v1beta4 ? certificateSettings(c) : {}),
     networking: { ...k.networking },
     etcd: { local: { dataDir: '/var/lib/etcd' } },
   };
   const kubelet: KubeletConfiguration = { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', cgroupDriver: 'systemd' };
   const proxy: KubeProxyConfiguration = { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', clusterCIDR: k.networking.podSubnet };
   return [init, cluster, kubelet, proxy];
+}
+
+/**
+ * v1beta4 settings for the keys and certificates kubeadm makes on the node (its leaves and
+ * component kubeconfigs, see spec.certificates.leafCertificates): the cluster's key type and
+ * leaf validity, so they match what nkd would have made.
+ */
+function certificateSettings(c: ClusterConfig): Pick<ClusterConfiguration, 'encryptionAlgorithm' | 'certificateValidityPeriod'> {
+  const keyType = c.spec.certificates.keyType ?? defaultKeyType(c.spec.kubernetes.version);
+  return {
+    encryptionAlgorithm: keyType === 'ecdsa-p256' ? 'ECDSA-P256' : 'RSA-2048',
+    certificateValidityPeriod: `${c.spec.certificates.leafValidityDays * 24}h0m0s`,
+  };
 }
 
 /** Serializes kubeadm documents as one multi-document YAML file (typed data, never a template). */

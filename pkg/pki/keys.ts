@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import { parseVersion } from '../config/versions.js';
 import { NkdError } from '../ui/errors.js';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -14,6 +15,16 @@ const subtle = webcrypto.subtle;
 
 /** Key algorithm of generated keys (spec.certificates.keyType). */
 export type KeyType = 'rsa-2048' | 'ecdsa-p256';
+
+/**
+ * The key type of a cluster whose file sets none: ECDSA P-256 from Kubernetes 1.31, where
+ * kubeadm's v1beta4 `encryptionAlgorithm: ECDSA-P256` makes the node's own keys ECDSA too;
+ * RSA-2048 below, since kubeadm before 1.31 makes only RSA keys (docs/adr/0403).
+ */
+export function defaultKeyType(kubernetesVersion: string): KeyType {
+  const v = parseVersion(kubernetesVersion);
+  return v && v.major === 1 && v.minor < 31 ? 'rsa-2048' : 'ecdsa-p256';
+}
 
 /** A private key with its public half, as WebCrypto keys (for signing) and PEM (for files). */
 export interface KeyPair {
