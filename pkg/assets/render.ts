@@ -1,7 +1,8 @@
 import { resolve, join } from 'node:path';
 import type { ClusterConfig } from '../config/types.gen.js';
 import yaml from 'js-yaml';
-import { defaultKeyType, freshKeys, type KeySource, type KeyType } from '../pki/keys.js';
+import { defaultKeyType, type KeySource, type KeyType } from '../pki/keys.js';
+import { KeyProcesses } from '../pki/keygen-process.js';
 import { KeyPool } from '../pki/keygen.js';
 import { systemRandom, type Random } from '../pki/random.js';
 import type { Ui } from '../ui/output.js';
@@ -76,7 +77,10 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
   // keyType first, wherever it came from, so the resolved cluster.yaml reads the same either way.
   const config: ClusterConfig = { ...given, spec: { ...given.spec, certificates: { keyType, ...given.spec.certificates } } };
   const assets = renderAssets(config, inputs);
-  const pool = new KeyPool(opts.keys ?? freshKeys, { signal: opts.signal });
+  const procs = opts.keys ? undefined : new KeyProcesses();
+  const pool = new KeyPool(opts.keys ?? procs!.keys, { signal: opts.signal });
+  const stopProcs = (): void => procs?.close();
+  opts.signal?.addEventListener('abort', stopProcs, { once: true });
   if (!store.state) {
     // A new directory needs every key: start them all now, so leaf and kubeconfig keys are
     // made while their CA's own key is still being generated.
@@ -100,6 +104,9 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
   } catch (e) {
     if (opts.signal?.aborted) throw interruptedBeforeCommit();
     throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', stopProcs);
+    stopProcs();
   }
   const t1 = performance.now();
   const files: AssetFile[] = [];

@@ -82,6 +82,15 @@ export async function generateKeyPair(type: KeyType): Promise<KeyPair> {
   };
 }
 
+/** An RSA key pair from its DER halves (PKCS#8 private, SPKI public), as made by another process. */
+export async function rsaKeyPairFromDer(pkcs8: Buffer, spki: Buffer): Promise<KeyPair> {
+  const [privateKey, publicKey] = await Promise.all([
+    subtle.importKey('pkcs8', pkcs8, RSA_SIGN, true, ['sign']),
+    subtle.importKey('spki', spki, RSA_SIGN, true, ['verify']),
+  ]);
+  return { algorithm: 'rsa', privateKey, publicKey, privatePem: pem('PRIVATE KEY', pkcs8), publicPem: pem('PUBLIC KEY', spki), spki };
+}
+
 /** The default key source: a fresh key for every name. */
 export const freshKeys: KeySource = (_name, type) => generateKeyPair(type);
 
