@@ -14,4 +14,4 @@ process.on('message', (m: { id: number }) => {
   });
   process.send?.({ id: m.id, pkcs8: privateKey.toString('base64'), spki: publicKey.toString('base64') });
 });
-process.on('disconnect', () => process.exit(0));
+// Nothing else keeps the process alive: it ends when the parent disconnects or kills it.
