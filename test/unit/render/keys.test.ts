@@ -10,7 +10,7 @@ import { renderCluster } from '../../../pkg/assets/render.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import type { KeySource } from '../../../pkg/pki/keys.js';
-import { ExitCode } from '../../../pkg/ui/errors.js';
+import { ExitCode, type NkdError } from '../../../pkg/ui/errors.js';
 import { haClusterDoc, validClusterConfig } from '../../fixtures/cluster.js';
 import { goldenRenderOptions } from '../../golden/env.js';
 import { listTree } from '../../golden/tree.js';
@@ -122,6 +122,30 @@ describe('key type', () => {
     expect(r.keyType).toBe('rsa-2048');
     expect(r.keysGenerated).toBe(0);
     expect(JSON.parse(await readFile(statePath, 'utf8')).keyType).toBe('rsa-2048');
+  });
+});
+
+describe('leaf validity where kubeadm makes the leaves', () => {
+  const load = (certificates: Record<string, unknown>, version: string) =>
+    validClusterConfig((d) => {
+      d.spec.kubernetes.version = version;
+      d.spec.certificates = certificates;
+    });
+
+  test('below Kubernetes 1.31 another leafValidityDays is refused, naming leafCertificates: nkd as the fix', async () => {
+    const e = await load({ leafValidityDays: 90 }, '1.30.4').then(() => undefined, (x: unknown) => x as NkdError);
+    expect(e?.code).toBe(ExitCode.Usage);
+    expect(e?.details.join('\n')).toContain(
+      'spec.certificates.leafValidityDays: 90 days cannot apply: kubeadm before 1.31 makes the leaf certificates on the nodes, valid for 365 days (fix: set spec.certificates.leafCertificates: nkd to have nkd make them, or remove leafValidityDays)',
+    );
+  });
+
+  test.each([
+    [{ leafValidityDays: 90, leafCertificates: 'nkd' }, '1.30.4'],
+    [{ leafValidityDays: 90 }, '1.31.0'],
+    [{ leafValidityDays: 365 }, '1.30.4'],
+  ])('%j on Kubernetes %s is accepted', async (certificates, version) => {
+    await expect(load(certificates, version)).resolves.toBeDefined();
   });
 });
 
