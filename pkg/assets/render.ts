@@ -74,8 +74,9 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
   const inputs = await readRenderInputs(given, baseDir);
   const store = await ClusterStore.open(dir, given.metadata.name);
   const keyType = await directoryKeyType(given, store, ui);
-  // keyType first, wherever it came from, so the resolved cluster.yaml reads the same either way.
-  const config: ClusterConfig = { ...given, spec: { ...given.spec, certificates: { keyType, ...given.spec.certificates } } };
+  const leafCertificates = directoryLeaves(given, store, ui);
+  // Resolved settings first, wherever they came from, so the resolved cluster.yaml reads the same either way.
+  const config: ClusterConfig = { ...given, spec: { ...given.spec, certificates: { keyType, leafCertificates, ...given.spec.certificates } } };
   const assets = renderAssets(config, inputs);
   const procs = opts.keys ? undefined : new KeyProcesses();
   const pool = new KeyPool(opts.keys ?? procs!.keys, { signal: opts.signal });
@@ -110,7 +111,7 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
   }
   const t1 = performance.now();
   const files: AssetFile[] = [];
-  const state: RenderState = { apiVersion: 'nkd.nestos.openeuler.org/v1alpha1', kind: 'RenderState', cluster: config.metadata.name, keyType, assets: {} };
+  const state: RenderState = { apiVersion: 'nkd.nestos.openeuler.org/v1alpha1', kind: 'RenderState', cluster: config.metadata.name, keyType, leafCertificates, assets: {} };
   const hashes = new Map<string, string>();
   for (const a of assets) {
     const out = outputs.get(a.name)!;
@@ -148,6 +149,19 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
     keysGenerated: pool.generated,
     keyType,
   };
+}
+
+/**
+ * Who makes the leaf certificates: the cluster file's choice, else the directory's (its state
+ * file; a state file without one is from an nkd that always made them), else kubeadm.
+ */
+function directoryLeaves(c: ClusterConfig, store: ClusterStore, ui: Ui | undefined): 'kubeadm' | 'nkd' {
+  const set = c.spec.certificates.leafCertificates;
+  if (set) return set;
+  if (!store.state) return 'kubeadm';
+  const kept = store.state.leafCertificates ?? 'nkd';
+  if (kept === 'nkd') ui?.info('keeping the leaf certificates nkd made in this directory (set spec.certificates.leafCertificates: kubeadm to leave them to kubeadm)');
+  return kept;
 }
 
 const KEY_LABEL: Record<KeyType, string> = { 'rsa-2048': 'RSA-2048', 'ecdsa-p256': 'ECDSA P-256' };

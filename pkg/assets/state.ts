@@ -20,6 +20,8 @@ export interface RenderState {
   cluster: string;
   /** Key type of the keys nkd made; a re-render keeps it unless the cluster file sets one. */
   keyType?: KeyType;
+  /** Who made the leaf certificates; a re-render keeps it unless the cluster file sets one. */
+  leafCertificates?: 'kubeadm' | 'nkd';
   assets: Record<string, AssetRecord>;
 }
 

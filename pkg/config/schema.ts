@@ -306,10 +306,10 @@ export const clusterSchema = {
             leafCertificates: {
               type: 'string',
               enum: ['kubeadm', 'nkd'],
-              default: 'kubeadm',
               description:
                 'Who makes the leaf certificates (API server, etcd, front-proxy client…) and the component kubeconfigs: kubeadm on each control-plane node from the CAs nkd ships (fewer keys, smaller configs), ' +
-                'or nkd at render, into the cluster directory (for expiry reports from the directory with nkd status, or to review every certificate before it is used).',
+                'or nkd at render, into the cluster directory (for expiry reports from the directory with nkd status, or to review every certificate before it is used). ' +
+                'Default: kubeadm; a directory rendered by an nkd that made them keeps nkd unless you set one.',
             },
             caValidityDays: { type: 'integer', minimum: 1, maximum: 3650, default: 3650, description: 'Validity of the CAs (kubeadm: 10 years).' },
             leafValidityDays: { type: 'integer', minimum: 1, maximum: 825, default: 365, description: 'Validity of leaf certificates (kubeadm: 1 year).' },

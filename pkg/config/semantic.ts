@@ -211,7 +211,7 @@ function checkMisc(c: ClusterConfig, p: Problems): void {
 function checkLeafValidity(c: ClusterConfig, p: Problems): void {
   const cert = c.spec.certificates;
   const v = parseVersion(c.spec.kubernetes.version);
-  if (cert.leafCertificates !== 'kubeadm' || cert.leafValidityDays === 365 || !v || v.major !== 1 || v.minor >= 31) return;
+  if (cert.leafCertificates === 'nkd' || cert.leafValidityDays === 365 || !v || v.major !== 1 || v.minor >= 31) return;
   p.error('spec.certificates.leafValidityDays', `${cert.leafValidityDays} days cannot apply: kubeadm before 1.31 makes the leaf certificates on the nodes, valid for 365 days`,
     'set spec.certificates.leafCertificates: nkd to have nkd make them, or remove leafValidityDays');
 }

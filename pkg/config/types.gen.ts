@@ -463,9 +463,9 @@ export interface CertificatesSpec {
    */
   keyType?: 'rsa-2048' | 'ecdsa-p256';
   /**
-   * Who makes the leaf certificates (API server, etcd, front-proxy client…) and the component kubeconfigs: kubeadm on each control-plane node from the CAs nkd ships (fewer keys, smaller configs), or nkd at render, into the cluster directory (for expiry reports from the directory with nkd status, or to review every certificate before it is used).
+   * Who makes the leaf certificates (API server, etcd, front-proxy client…) and the component kubeconfigs: kubeadm on each control-plane node from the CAs nkd ships (fewer keys, smaller configs), or nkd at render, into the cluster directory (for expiry reports from the directory with nkd status, or to review every certificate before it is used). Default: kubeadm; a directory rendered by an nkd that made them keeps nkd unless you set one.
    */
-  leafCertificates: 'kubeadm' | 'nkd';
+  leafCertificates?: 'kubeadm' | 'nkd';
   /**
    * Validity of the CAs (kubeadm: 10 years).
    */

@@ -125,6 +125,36 @@ describe('key type', () => {
   });
 });
 
+describe('leaf certificates of an existing directory', () => {
+  test('a directory from an nkd that made every leaf keeps them when the cluster file does not choose: no key, certificate or config changes', async () => {
+    const dir = freshDir();
+    await render(await ha((d) => (d.spec.certificates = { keyType: 'rsa-2048', leafCertificates: 'nkd' })), dir);
+    const statePath = join(dir, '.nkd/state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8'));
+    delete state.keyType;
+    delete state.leafCertificates;
+    await writeFile(statePath, JSON.stringify(state));
+    const before = await snapshot(dir);
+    const r = await render(await ha(), dir);
+    expect([r.keyType, r.keysGenerated]).toEqual(['rsa-2048', 0]);
+    const after = await snapshot(dir);
+    const rendered = (m: Map<string, string>) => [...m.keys()].filter((p) => /^(pki|auth|ignition|kubeadm)\//.test(p));
+    expect(rendered(after)).toEqual(rendered(before));
+    for (const f of rendered(before)) expect([f, after.get(f)]).toEqual([f, before.get(f)]);
+    expect(JSON.parse(await readFile(statePath, 'utf8')).leafCertificates).toBe('nkd');
+  });
+
+  test('choosing leafCertificates: kubeadm later drops the leaves nkd made and keeps the CAs', async () => {
+    const dir = freshDir();
+    await render(await ha((d) => (d.spec.certificates = { leafCertificates: 'nkd' })), dir);
+    const ca = await readFile(join(dir, 'pki/ca.key'), 'utf8');
+    await render(await ha((d) => (d.spec.certificates = { leafCertificates: 'kubeadm' })), dir);
+    expect(existsSync(join(dir, 'pki/nodes'))).toBe(false);
+    expect(existsSync(join(dir, 'auth/nodes'))).toBe(false);
+    expect(await readFile(join(dir, 'pki/ca.key'), 'utf8')).toBe(ca);
+  });
+});
+
 describe('leaf validity where kubeadm makes the leaves', () => {
   const load = (certificates: Record<string, unknown>, version: string) =>
     validClusterConfig((d) => {
