@@ -68,7 +68,7 @@ export function caAsset(plan: CaPlan, keyType: KeyType, userCA?: UserCA): Asset<
       if (userCA) {
         const pair = await checkedPair(userCA.certPem, userCA.keyPem, `${userCA.field}.cert`, `${userCA.field}.key`);
         requireCA(pair, `${userCA.field}.cert`);
-        if (prior && !Buffer.from(prior.pair.cert.rawData).equals(Buffer.from(pair.cert.rawData))) {
+        if (prior && !prior.pair.cert.raw.equals(pair.cert.raw)) {
           throw new NkdError(`${userCA.field}: differs from the CA this directory was rendered with (${crt})`, {
             code: ExitCode.Usage,
             hint: "a cluster's CA cannot change; supply the original CA or render into a new directory; nothing was written",

@@ -4,8 +4,6 @@ import { NkdError } from '../ui/errors.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-type Algorithm = webcrypto.Algorithm;
-type EcdsaParams = webcrypto.EcdsaParams;
 type EcKeyAlgorithm = webcrypto.EcKeyAlgorithm;
 type RsaHashedKeyAlgorithm = webcrypto.RsaHashedKeyAlgorithm;
 type RsaHashedImportParams = webcrypto.RsaHashedImportParams;
@@ -45,7 +43,8 @@ export type KeySource = (name: string, type: KeyType) => Promise<KeyPair>;
 
 const RSA_SIGN = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
-function pem(label: string, der: ArrayBuffer | Buffer): string {
+/** PEM of DER bytes, 64 characters a line, with a final newline. */
+export function pem(label: string, der: ArrayBuffer | Buffer): string {
   const b64 = Buffer.from(der as ArrayBuffer).toString('base64');
   return `-----BEGIN ${label}-----\n${b64.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
 }
@@ -55,13 +54,6 @@ function importAlgorithm(algorithm: 'rsa' | 'ec', curve?: string): RsaHashedImpo
   if (algorithm === 'rsa') return RSA_SIGN;
   const namedCurve = curve === 'secp384r1' ? 'P-384' : 'P-256';
   return { name: 'ECDSA', namedCurve };
-}
-
-/** The signature algorithm a key signs certificates with. */
-export function signingAlgorithm(key: KeyPair): Algorithm | EcdsaParams {
-  if (key.algorithm === 'rsa') return RSA_SIGN;
-  const curve = (key.privateKey.algorithm as EcKeyAlgorithm).namedCurve;
-  return { name: 'ECDSA', hash: curve === 'P-384' ? 'SHA-384' : 'SHA-256' } as EcdsaParams;
 }
 
 /** Generates a fresh key pair (WebCrypto: runs on libuv's thread pool, so calls overlap). */
