@@ -51,14 +51,17 @@ export class Parents {
 export interface Asset<T = unknown> {
   name: string;
   dependencies: readonly string[];
+  /** Names of the keys a first render of this asset makes: started before the graph runs. */
+  keys?: readonly string[];
   generate(parents: Parents, env: GenerateEnv): Promise<AssetOutput<T>>;
 }
 
 /**
  * Runs every asset once its dependencies are done; independent assets run concurrently (key
- * generation overlaps on the thread pool). Errors name the asset.
+ * generation overlaps on the thread pool). Errors name the asset. An abort of `signal` rejects
+ * at once with its reason (assets still running finish unobserved; they write nothing).
  */
-export async function runAssets(assets: readonly Asset[], env: GenerateEnv): Promise<Map<string, AssetOutput>> {
+export async function runAssets(assets: readonly Asset[], env: GenerateEnv, signal?: AbortSignal): Promise<Map<string, AssetOutput>> {
   const byName = new Map(assets.map((a) => [a.name, a]));
   if (byName.size !== assets.length) throw new Error('internal: duplicate asset names');
   for (const a of assets) {
@@ -87,6 +90,22 @@ export async function runAssets(assets: readonly Asset[], env: GenerateEnv): Pro
     running.set(a.name, p);
     return p;
   };
-  await Promise.all(assets.map(start));
+  const all = Promise.all(assets.map(start));
+  if (!signal) {
+    await all;
+    return outputs;
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  all.catch(() => undefined);
+  try {
+    await Promise.race([all, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
   return outputs;
 }

@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import type { ClusterConfig } from '../config/types.gen.js';
+import { defaultKeyType } from '../pki/keys.js';
 import { caPlans, controlPlaneNodes, kubeconfigPlans, leafPlans } from '../pki/layout.js';
 import type { Asset } from './asset.js';
 import type { RenderInputs } from './inputs.js';
@@ -37,7 +38,7 @@ function postManifestsAsset(inputs: RenderInputs): Asset<string[]> {
  * Throws a usage error for config render cannot serve (e.g. a control-plane node without ip).
  */
 export function renderAssets(c: ClusterConfig, inputs: RenderInputs): Asset[] {
-  const keyType = c.spec.certificates.keyType;
+  const keyType = c.spec.certificates.keyType ?? defaultKeyType(c.spec.kubernetes.version);
   const cas = caPlans(c);
   const leaves = leafPlans(c);
   const kubeconfigs = kubeconfigPlans(c);

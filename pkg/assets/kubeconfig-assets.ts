@@ -38,6 +38,7 @@ export function kubeconfigAsset(plan: KubeconfigPlan, keyType: KeyType, clusterN
   return {
     name: plan.path,
     dependencies: [caName],
+    keys: [plan.path],
     async generate(parents, env) {
       const ca = parents.get<CertAndKey>(caName);
       const text = await env.prior.read(plan.path);

@@ -55,6 +55,7 @@ export function caAsset(plan: CaPlan, keyType: KeyType, userCA?: UserCA): Asset<
   return {
     name,
     dependencies: [],
+    keys: userCA ? [] : [name],
     async generate(_parents, env) {
       const inputs = inputsHash({ spec: plan.spec, keyType, user: userCA ? sha256(userCA.certPem) : undefined });
       const prior = await readPriorPair(env.prior, crt, key);
@@ -67,7 +68,7 @@ export function caAsset(plan: CaPlan, keyType: KeyType, userCA?: UserCA): Asset<
       if (userCA) {
         const pair = await checkedPair(userCA.certPem, userCA.keyPem, `${userCA.field}.cert`, `${userCA.field}.key`);
         requireCA(pair, `${userCA.field}.cert`);
-        if (prior && !Buffer.from(prior.pair.cert.rawData).equals(Buffer.from(pair.cert.rawData))) {
+        if (prior && !prior.pair.cert.raw.equals(pair.cert.raw)) {
           throw new NkdError(`${userCA.field}: differs from the CA this directory was rendered with (${crt})`, {
             code: ExitCode.Usage,
             hint: "a cluster's CA cannot change; supply the original CA or render into a new directory; nothing was written",
@@ -126,6 +127,7 @@ export function leafAsset(plan: LeafPlan, keyType: KeyType): Asset<CertAndKey> {
   return {
     name: plan.path,
     dependencies: [caAssetName(plan.ca)],
+    keys: [plan.path],
     async generate(parents, env) {
       const ca = parents.get<CertAndKey>(caAssetName(plan.ca));
       const prior = await readPriorPair(env.prior, crt, key);
@@ -142,6 +144,7 @@ export function serviceAccountAsset(keyType: KeyType): Asset<KeyPair> {
   return {
     name: SA_ASSET,
     dependencies: [],
+    keys: [SA_ASSET],
     async generate(_parents, env) {
       const text = await env.prior.read('pki/sa.key');
       let key: KeyPair;

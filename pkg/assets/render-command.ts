@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { loadClusterConfig } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
 import { formatSizeReport, sizeReport } from '../ignition/size.js';
+import { ExitCode, NkdError } from '../ui/errors.js';
 import type { Ui } from '../ui/output.js';
 import { renderCluster } from './render.js';
 
@@ -26,13 +27,21 @@ export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<vo
   const t0 = performance.now();
   const r = await renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: o.signal });
   const ms = Math.round(performance.now() - t0);
+  if (o.signal?.aborted) {
+    // The interrupt came after the commit point: the render is whole, but the user asked to stop.
+    throw new NkdError(`render interrupted while writing, after its commit point: the new render is complete in ${relative(process.cwd(), r.dir) || '.'}`, {
+      code: ExitCode.Interrupted,
+      hint: 're-run nkd render to see its summary (it will change nothing)',
+    });
+  }
   const sizes = sizeReport(config.spec.platform, r.nodes.map((n) => ({ name: n.name, bytes: n.ignitionBytes })));
   if (ui.json) {
     ui.result({ ...r, sizes, durationMs: ms });
     return;
   }
   const shown = relative(process.cwd(), r.dir) || '.';
-  ui.ok(`rendered cluster ${config.metadata.name} into ${shown} in ${ms} ms: ${r.written.length} files written, ${r.unchanged.length} unchanged`);
+  const keys = r.keysGenerated ? `, ${r.keysGenerated} new ${r.keyType} keys` : '';
+  ui.ok(`rendered cluster ${config.metadata.name} into ${shown} in ${ms} ms: ${r.written.length} files written, ${r.unchanged.length} unchanged${keys}`);
   ui.print(['Ignition configs:', ...formatSizeReport(sizes).map((l, i) => `  ${l}  ${r.nodes[i]!.role}${r.nodes[i]!.ip ? ` ${r.nodes[i]!.ip}` : ''}`)].join('\n'));
   if (sizes.some((s) => s.needsPointer)) {
     ui.warn(`some configs exceed the ${config.spec.platform} user-data limit: deploy serves them and passes a pointer config`);

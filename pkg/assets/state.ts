@@ -1,5 +1,6 @@
 import { canonicalJson } from '../canonical-json.js';
 import { NkdError, ExitCode } from '../ui/errors.js';
+import type { KeyType } from '../pki/keys.js';
 
 /** Where the render state lives in the cluster directory. */
 export const STATE_PATH = '.nkd/state.json';
@@ -17,6 +18,10 @@ export interface RenderState {
   apiVersion: 'nkd.nestos.openeuler.org/v1alpha1';
   kind: 'RenderState';
   cluster: string;
+  /** Key type of the keys nkd made; a re-render keeps it unless the cluster file sets one. */
+  keyType?: KeyType;
+  /** Who made the leaf certificates; a re-render keeps it unless the cluster file sets one. */
+  leafCertificates?: 'kubeadm' | 'nkd';
   assets: Record<string, AssetRecord>;
 }
 

@@ -60,6 +60,11 @@ function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Prom
   return mapPool(items, BATCH, fn);
 }
 
+/** The error of a render stopped before its commit point: nothing was written. */
+export function interruptedBeforeCommit(): NkdError {
+  return new NkdError('render interrupted before writing: the cluster directory is unchanged', { code: ExitCode.Interrupted });
+}
+
 function ownershipError(dir: string, why: string, hint: string): NkdError {
   return new NkdError(`${dir}: ${why}`, { code: ExitCode.Usage, hint: `${hint}; nothing was written` });
 }
@@ -124,9 +129,11 @@ export class ClusterStore {
 
   /**
    * Commits a render: `files` (asset outputs) plus manifest.json and the state file. Files of
-   * the previous render that are no longer produced are removed.
+   * the previous render that are no longer produced are removed. An abort of `signal` before
+   * the commit point drops the staged files and throws (exit 130, the directory unchanged);
+   * after it, the commit completes (so the directory holds one whole render).
    */
-  async commit(files: AssetFile[], state: RenderState, hooks: CommitHooks = {}, hashes?: ReadonlyMap<string, string>): Promise<CommitResult> {
+  async commit(files: AssetFile[], state: RenderState, hooks: CommitHooks = {}, hashes?: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<CommitResult> {
     const seen = new Set<string>();
     for (const f of files) {
       if (seen.has(f.path)) throw new Error(`internal: two assets write ${f.path}`);
@@ -176,13 +183,23 @@ export class ClusterStore {
 
       const staging = join(this.dir, STAGING);
       await rm(staging, { recursive: true, force: true });
+      if (signal?.aborted) throw interruptedBeforeCommit();
       await mkdir(staging, { recursive: true, mode: 0o700 });
       const made = new Map<string, Promise<unknown>>();
-      await inBatches(changed, async (f) => {
-        await ensureParent(staging, f.path, made);
-        await writeFile(join(staging, f.path), f.contents, { mode: f.secret ? 0o600 : 0o644 });
-      });
-      await hooks.afterStage?.();
+      try {
+        await inBatches(changed, async (f) => {
+          if (signal?.aborted) throw interruptedBeforeCommit();
+          await ensureParent(staging, f.path, made);
+          await writeFile(join(staging, f.path), f.contents, { mode: f.secret ? 0o600 : 0o644 });
+        });
+        await hooks.afterStage?.();
+        if (signal?.aborted) throw interruptedBeforeCommit();
+      } catch (e) {
+        // An interrupt tidies up; any other failure is left as a kill would leave it (the next
+        // open drops a staging area without a commit record).
+        if (signal?.aborted) await rm(staging, { recursive: true, force: true });
+        throw e;
+      }
       // The commit point: once this record exists, the new render is the one that counts.
       // Bookkeeping moves last, in a fixed order (changed is filled by concurrent reads).
       const bookkeeping = [MANIFEST_PATH, STATE_PATH];

@@ -324,7 +324,22 @@ export const clusterSchema = {
           default: {},
           description: 'The cluster PKI nkd generates.',
           properties: {
-            keyType: { type: 'string', enum: ['rsa-2048', 'ecdsa-p256'], default: 'rsa-2048', description: 'Key algorithm of every generated key.' },
+            keyType: {
+              type: 'string',
+              enum: ['rsa-2048', 'ecdsa-p256'],
+              description:
+                'Key algorithm of the keys nkd makes and (Kubernetes 1.31 and later) of those kubeadm makes on the nodes (its encryptionAlgorithm). ' +
+                'Default: ecdsa-p256 from Kubernetes 1.31 (a key in about a millisecond, smaller certificates), rsa-2048 below (kubeadm before 1.31 makes only RSA keys). ' +
+                'A rendered directory keeps the type it was first rendered with unless you set one.',
+            },
+            leafCertificates: {
+              type: 'string',
+              enum: ['kubeadm', 'nkd'],
+              description:
+                'Who makes the leaf certificates (API server, etcd, front-proxy client…) and the component kubeconfigs: kubeadm on each control-plane node from the CAs nkd ships (fewer keys, smaller configs), ' +
+                'or nkd at render, into the cluster directory (for expiry reports from the directory with nkd status, or to review every certificate before it is used). ' +
+                'Default: kubeadm; a directory rendered by an nkd that made them keeps nkd unless you set one.',
+            },
             caValidityDays: { type: 'integer', minimum: 1, maximum: 3650, default: 3650, description: 'Validity of the CAs (kubeadm: 10 years).' },
             leafValidityDays: { type: 'integer', minimum: 1, maximum: 825, default: 365, description: 'Validity of leaf certificates (kubeadm: 1 year).' },
             userCAs: {

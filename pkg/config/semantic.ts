@@ -17,6 +17,7 @@ export function checkSemantics(c: ClusterConfig): Problems {
   checkVersion(c, p);
   checkPlatform(c, p);
   checkMisc(c, p);
+  checkLeafValidity(c, p);
   return p;
 }
 
@@ -218,4 +219,13 @@ function checkMisc(c: ClusterConfig, p: Problems): void {
       if (!/^https?:\/\//.test(e)) p.error(`spec.containerRuntime.registryMirrors[${i}].endpoints[${j}]`, `invalid value "${e}": must be an http:// or https:// URL`);
     });
   });
+}
+
+/** kubeadm before 1.31 (v1beta3) makes its leaf certificates for one year, whatever nkd asks. */
+function checkLeafValidity(c: ClusterConfig, p: Problems): void {
+  const cert = c.spec.certificates;
+  const v = parseVersion(c.spec.kubernetes.version);
+  if (cert.leafCertificates === 'nkd' || cert.leafValidityDays === 365 || !v || v.major !== 1 || v.minor >= 31) return;
+  p.error('spec.certificates.leafValidityDays', `${cert.leafValidityDays} days cannot apply: kubeadm before 1.31 makes the leaf certificates on the nodes, valid for 365 days`,
+    'set spec.certificates.leafCertificates: nkd to have nkd make them, or remove leafValidityDays');
 }

@@ -476,9 +476,13 @@ export interface AccessSpec {
  */
 export interface CertificatesSpec {
   /**
-   * Key algorithm of every generated key.
+   * Key algorithm of the keys nkd makes and (Kubernetes 1.31 and later) of those kubeadm makes on the nodes (its encryptionAlgorithm). Default: ecdsa-p256 from Kubernetes 1.31 (a key in about a millisecond, smaller certificates), rsa-2048 below (kubeadm before 1.31 makes only RSA keys). A rendered directory keeps the type it was first rendered with unless you set one.
    */
-  keyType: 'rsa-2048' | 'ecdsa-p256';
+  keyType?: 'rsa-2048' | 'ecdsa-p256';
+  /**
+   * Who makes the leaf certificates (API server, etcd, front-proxy client…) and the component kubeconfigs: kubeadm on each control-plane node from the CAs nkd ships (fewer keys, smaller configs), or nkd at render, into the cluster directory (for expiry reports from the directory with nkd status, or to review every certificate before it is used). Default: kubeadm; a directory rendered by an nkd that made them keeps nkd unless you set one.
+   */
+  leafCertificates?: 'kubeadm' | 'nkd';
   /**
    * Validity of the CAs (kubeadm: 10 years).
    */

@@ -3,6 +3,7 @@ import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { parseVersion } from '../config/versions.js';
 import { kubeadmApiVersion } from './api-version.js';
 import { criSocket } from './cri.js';
+import { defaultKeyType } from '../pki/keys.js';
 import type {
   Arg, ClusterConfiguration, InitConfiguration, JoinConfiguration, KubeadmDocument, KubeadmTaint,
   KubeletConfiguration, KubeProxyConfiguration, NodeRegistration,
@@ -112,7 +113,7 @@ export function kubeadmDocuments(c: ClusterConfig, node: ClusterNode, inputs: Ku
     controlPlaneEndpoint: endpoint(c),
     imageRepository: k.imageRepository,
     certificatesDir: '/etc/kubernetes/pki',
-    ...(v1beta4 ? { encryptionAlgorithm: c.spec.certificates.keyType === 'ecdsa-p256' ? 'ECDSA-P256' : 'RSA-2048' } : {}),
+    ...(v1beta4 ? certificateSettings(c) : {}),
     networking: { ...k.networking },
     etcd: { local: { dataDir: '/var/lib/etcd' } },
   };
@@ -130,6 +131,19 @@ export function kubeadmDocuments(c: ClusterConfig, node: ClusterNode, inputs: Ku
     ...(conntrack !== undefined ? { conntrack: { maxPerCore: conntrack } } : {}),
   };
   return [init, cluster, kubelet, proxy];
+}
+
+/**
+ * v1beta4 settings for the keys and certificates kubeadm makes on the node (its leaves and
+ * component kubeconfigs, see spec.certificates.leafCertificates): the cluster's key type and
+ * leaf validity, so they match what nkd would have made.
+ */
+function certificateSettings(c: ClusterConfig): Pick<ClusterConfiguration, 'encryptionAlgorithm' | 'certificateValidityPeriod'> {
+  const keyType = c.spec.certificates.keyType ?? defaultKeyType(c.spec.kubernetes.version);
+  return {
+    encryptionAlgorithm: keyType === 'ecdsa-p256' ? 'ECDSA-P256' : 'RSA-2048',
+    certificateValidityPeriod: `${c.spec.certificates.leafValidityDays * 24}h0m0s`,
+  };
 }
 
 /** Serializes kubeadm documents as one multi-document YAML file (typed data, never a template). */

@@ -56,7 +56,10 @@ export interface ClusterConfiguration {
   controlPlaneEndpoint: string;
   imageRepository: string;
   certificatesDir: string;
+  /** v1beta4: key algorithm of the keys kubeadm makes ("ECDSA-P256", "RSA-2048"). */
   encryptionAlgorithm?: string;
+  /** v1beta4: validity of the leaf certificates kubeadm makes, a Go duration ("8760h0m0s"). */
+  certificateValidityPeriod?: string;
   networking: { serviceSubnet: string; podSubnet: string; dnsDomain: string };
   etcd: { local: { dataDir: string } };
 }

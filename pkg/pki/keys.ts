@@ -1,10 +1,9 @@
 import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import { parseVersion } from '../config/versions.js';
 import { NkdError } from '../ui/errors.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-type Algorithm = webcrypto.Algorithm;
-type EcdsaParams = webcrypto.EcdsaParams;
 type EcKeyAlgorithm = webcrypto.EcKeyAlgorithm;
 type RsaHashedKeyAlgorithm = webcrypto.RsaHashedKeyAlgorithm;
 type RsaHashedImportParams = webcrypto.RsaHashedImportParams;
@@ -14,6 +13,16 @@ const subtle = webcrypto.subtle;
 
 /** Key algorithm of generated keys (spec.certificates.keyType). */
 export type KeyType = 'rsa-2048' | 'ecdsa-p256';
+
+/**
+ * The key type of a cluster whose file sets none: ECDSA P-256 from Kubernetes 1.31, where
+ * kubeadm's v1beta4 `encryptionAlgorithm: ECDSA-P256` makes the node's own keys ECDSA too;
+ * RSA-2048 below, since kubeadm before 1.31 makes only RSA keys (docs/adr/0403).
+ */
+export function defaultKeyType(kubernetesVersion: string): KeyType {
+  const v = parseVersion(kubernetesVersion);
+  return v && v.major === 1 && v.minor < 31 ? 'rsa-2048' : 'ecdsa-p256';
+}
 
 /** A private key with its public half, as WebCrypto keys (for signing) and PEM (for files). */
 export interface KeyPair {
@@ -34,7 +43,8 @@ export type KeySource = (name: string, type: KeyType) => Promise<KeyPair>;
 
 const RSA_SIGN = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
-function pem(label: string, der: ArrayBuffer | Buffer): string {
+/** PEM of DER bytes, 64 characters a line, with a final newline. */
+export function pem(label: string, der: ArrayBuffer | Buffer): string {
   const b64 = Buffer.from(der as ArrayBuffer).toString('base64');
   return `-----BEGIN ${label}-----\n${b64.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
 }
@@ -44,13 +54,6 @@ function importAlgorithm(algorithm: 'rsa' | 'ec', curve?: string): RsaHashedImpo
   if (algorithm === 'rsa') return RSA_SIGN;
   const namedCurve = curve === 'secp384r1' ? 'P-384' : 'P-256';
   return { name: 'ECDSA', namedCurve };
-}
-
-/** The signature algorithm a key signs certificates with. */
-export function signingAlgorithm(key: KeyPair): Algorithm | EcdsaParams {
-  if (key.algorithm === 'rsa') return RSA_SIGN;
-  const curve = (key.privateKey.algorithm as EcKeyAlgorithm).namedCurve;
-  return { name: 'ECDSA', hash: curve === 'P-384' ? 'SHA-384' : 'SHA-256' } as EcdsaParams;
 }
 
 /** Generates a fresh key pair (WebCrypto: runs on libuv's thread pool, so calls overlap). */
@@ -69,6 +72,15 @@ export async function generateKeyPair(type: KeyType): Promise<KeyPair> {
     publicPem: pem('PUBLIC KEY', spki),
     spki: Buffer.from(spki),
   };
+}
+
+/** An RSA key pair from its DER halves (PKCS#8 private, SPKI public), as made by another process. */
+export async function rsaKeyPairFromDer(pkcs8: Buffer, spki: Buffer): Promise<KeyPair> {
+  const [privateKey, publicKey] = await Promise.all([
+    subtle.importKey('pkcs8', pkcs8, RSA_SIGN, true, ['sign']),
+    subtle.importKey('spki', spki, RSA_SIGN, true, ['verify']),
+  ]);
+  return { algorithm: 'rsa', privateKey, publicKey, privatePem: pem('PRIVATE KEY', pkcs8), publicPem: pem('PUBLIC KEY', spki), spki };
 }
 
 /** The default key source: a fresh key for every name. */

@@ -88,8 +88,22 @@ export function caPlans(c: ClusterConfig): CaPlan[] {
   return [ca('kubernetes', 'ca', 'kubernetes'), ca('etcd', 'etcd/ca', 'etcd-ca'), ca('frontProxy', 'front-proxy-ca', 'front-proxy-ca')];
 }
 
-/** Leaf certificates: those shared by every control-plane node, then each node's own. */
+/**
+ * True when nkd makes the leaf certificates and component kubeconfigs at render
+ * (spec.certificates.leafCertificates: nkd); by default kubeadm makes them on each node.
+ */
+export function rendersLeaves(c: ClusterConfig): boolean {
+  return c.spec.certificates.leafCertificates === 'nkd';
+}
+
+/**
+ * Leaf certificates nkd makes: those shared by every control-plane node, then each node's own;
+ * none when kubeadm makes them on the nodes (the default).
+ */
 export function leafPlans(c: ClusterConfig): LeafPlan[] {
+  // Either way a control-plane node needs its ip (its certificates carry it): say so at render.
+  const cps = controlPlaneNodes(c).map((n) => ({ n, ip: controlPlaneIp(c, n) }));
+  if (!rendersLeaves(c)) return [];
   const days = c.spec.certificates.leafValidityDays;
   const admins = hasSuperAdmin(c) ? 'kubeadm:cluster-admins' : 'system:masters';
   const shared = (path: string, ca: CaId, spec: Omit<CertSpec, 'validityDays'>): LeafPlan => ({
@@ -106,8 +120,7 @@ export function leafPlans(c: ClusterConfig): LeafPlan[] {
   ];
   const k = c.spec.kubernetes;
   const endpoint = k.controlPlaneEndpoint.host;
-  for (const n of controlPlaneNodes(c)) {
-    const ip = controlPlaneIp(c, n);
+  for (const { n, ip } of cps) {
     const own = (path: string, ca: CaId, spec: Omit<CertSpec, 'validityDays'>): LeafPlan => ({
       path: `pki/nodes/${n.name}/${path}`,
       hostPath: `${PKI}/${path}`,
@@ -140,15 +153,19 @@ function kubeletLocalMode(c: ClusterConfig): boolean {
 }
 
 /**
- * Kubeconfigs: admin (and super-admin for >= 1.29) on the first control-plane node; per node
- * controller-manager, scheduler (local API server) and kubelet.
+ * Kubeconfigs: admin and, for >= 1.29, super-admin, which nkd needs before any node boots.
+ * By default they stay in the cluster directory: kubeadm writes each node's own from the CA,
+ * so no admin credential travels in a node's config. With leafCertificates: nkd they go onto
+ * the hosts (admin.conf every control-plane node, super-admin.conf the first), with per-node
+ * controller-manager, scheduler (local API server) and kubelet kubeconfigs.
  */
 export function kubeconfigPlans(c: ClusterConfig): KubeconfigPlan[] {
   const k = c.spec.kubernetes;
   const days = c.spec.certificates.leafValidityDays;
   const endpoint = serverUrl(k.controlPlaneEndpoint.host, k.controlPlaneEndpoint.port);
   const cps = controlPlaneNodes(c);
-  const all = cps.map((n) => n.name);
+  const placed = rendersLeaves(c);
+  const all = placed ? cps.map((n) => n.name) : [];
   const plans: KubeconfigPlan[] = [];
   const admins = hasSuperAdmin(c) ? 'kubeadm:cluster-admins' : 'system:masters';
   plans.push({
@@ -166,10 +183,10 @@ export function kubeconfigPlans(c: ClusterConfig): KubeconfigPlan[] {
       userName: 'kubernetes-super-admin',
       spec: { commonName: 'kubernetes-super-admin', organizations: ['system:masters'], usage: 'client', validityDays: days },
       server: endpoint,
-      nodes: cps.slice(0, 1).map((n) => n.name),
+      nodes: placed ? cps.slice(0, 1).map((n) => n.name) : [],
     });
   }
-  for (const [i, n] of cps.entries()) {
+  for (const [i, n] of (placed ? cps : []).entries()) {
     const local = serverUrl(controlPlaneIp(c, n), k.controlPlaneEndpoint.port);
     const own = (file: string, userName: string, spec: Omit<CertSpec, 'validityDays' | 'usage'>, server: string, nodes: string[]): KubeconfigPlan => ({
       path: `auth/nodes/${n.name}/${file}`,

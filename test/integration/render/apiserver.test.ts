@@ -1,6 +1,7 @@
 /**
- * The rendered PKI and kubeconfigs really work: etcd runs with the rendered etcd certificates
- * (mutual TLS), a real kube-apiserver runs with master-1's rendered certificates and keys, and
+ * The rendered PKI and kubeconfigs really work: from the rendered CAs and service-account key
+ * the real kubeadm makes master-1's leaf certificates (as on the node), etcd runs with them
+ * (mutual TLS), a real kube-apiserver runs with them and the rendered service-account key, and
  * requests made with the rendered admin and super-admin kubeconfigs are authenticated.
  */
 import { jest } from '@jest/globals';
@@ -12,7 +13,7 @@ import { etcdBinary, kubeBinary } from '../../harness/controlplane.js';
 import { freePort } from '../../harness/ports.js';
 import { logTail, startDaemon, stopDaemon, type Daemon } from '../../harness/processes.js';
 import { newestTestVersion } from '../../harness/versions.js';
-import { renderHa } from './fixture.js';
+import { nodeCertDir, renderHa, run } from './fixture.js';
 
 jest.setTimeout(120_000);
 
@@ -80,8 +81,10 @@ beforeAll(async () => {
   const etcdBin = etcdBinary();
   ({ root } = await renderHa(version));
   const dir = join(root, 'cluster');
-  const pki = join(dir, 'pki');
-  const own = join(pki, 'nodes', 'master-1');
+  // As on the node: kubeadm makes master-1's leaf certificates from the rendered CAs.
+  const { pki, config } = await nodeCertDir(dir, 'master-1', '10.231.0.11', root);
+  await run(kubeBinary('kubeadm', version), ['init', 'phase', 'certs', 'all', '--config', config]);
+  const own = pki;
   auth = join(dir, 'auth');
   await mkdir(join(root, 'etcd'), { mode: 0o700 });
   const [client, peer, api] = [await freePort(), await freePort(), await freePort()];

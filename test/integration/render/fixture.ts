@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ export async function renderHa(version: string, mutate?: (doc: Record<string, an
 
 /**
  * What /etc/kubernetes/pki would hold on a control-plane node: the shared PKI plus the node's
- * own certificates, in a scratch folder; and its kubeadm config pointing certificatesDir there.
+ * own certificates (when nkd made them), in a scratch folder; and its kubeadm config pointing certificatesDir there.
  * For a joining node the init configuration is re-targeted at it (name and address), which is
  * how kubeadm validates that node's certificates offline.
  */
@@ -45,7 +46,8 @@ export async function nodeCertDir(clusterDir: string, node: string, ip: string, 
   const pki = join(scratch, node, 'pki');
   await mkdir(pki, { recursive: true });
   await cp(join(clusterDir, 'pki'), pki, { recursive: true, filter: (src) => !src.includes('/pki/nodes') });
-  await cp(join(clusterDir, 'pki', 'nodes', node), pki, { recursive: true });
+  // The node's own certificates exist only when nkd made the leaves (leafCertificates: nkd).
+  if (existsSync(join(clusterDir, 'pki', 'nodes', node))) await cp(join(clusterDir, 'pki', 'nodes', node), pki, { recursive: true });
   const docs = yaml.loadAll(await readFile(join(clusterDir, 'kubeadm', 'master-1.yaml'), 'utf8')) as any[];
   docs[0].nodeRegistration.name = node;
   docs[0].localAPIEndpoint.advertiseAddress = ip;

@@ -33,9 +33,27 @@ describe('kubeadm configuration', () => {
       clusterName: 'demo',
       kubernetesVersion: 'v1.34.1',
       controlPlaneEndpoint: '10.231.0.10:6443',
-      encryptionAlgorithm: 'RSA-2048',
+      encryptionAlgorithm: 'ECDSA-P256',
+      certificateValidityPeriod: '8760h0m0s',
       networking: { serviceSubnet: '10.96.0.0/12', podSubnet: '10.244.0.0/16', dnsDomain: 'cluster.local' },
     });
+  });
+
+  test.each([
+    [undefined, 365, 'ECDSA-P256', '8760h0m0s'],
+    ['rsa-2048', 90, 'RSA-2048', '2160h0m0s'],
+    ['ecdsa-p256', 30, 'ECDSA-P256', '720h0m0s'],
+  ])('v1beta4 tells kubeadm the key type (%s → its encryptionAlgorithm) and the leaf validity (%s days) of the keys it makes', async (keyType, days, algorithm, period) => {
+    const c = await validClusterConfig((d) => (d.spec.certificates = { ...(keyType ? { keyType } : {}), leafValidityDays: days }));
+    const [, cluster] = kubeadmDocuments(c, c.spec.nodes[0]!, inputs) as any[];
+    expect([cluster.encryptionAlgorithm, cluster.certificateValidityPeriod]).toEqual([algorithm, period]);
+  });
+
+  test('v1beta3 (Kubernetes below 1.31) has no encryptionAlgorithm: kubeadm makes RSA-2048 keys there', async () => {
+    const c = await validClusterConfig((d) => (d.spec.kubernetes.version = '1.30.4'));
+    const [, cluster] = kubeadmDocuments(c, c.spec.nodes[0]!, inputs) as any[];
+    expect(cluster.apiVersion).toBe('kubeadm.k8s.io/v1beta3');
+    expect('encryptionAlgorithm' in cluster || 'certificateValidityPeriod' in cluster).toBe(false);
   });
 
   test('joining nodes discover the cluster by bootstrap token pinned to the CA hash; control-plane joins carry their endpoint', async () => {

@@ -51,6 +51,29 @@ describe('certificates', () => {
     expect(x.verify(x.publicKey)).toBe(true);
   });
 
+  test('an ECDSA CA signs ECDSA leaves (ecdsa-with-SHA256) that verify, with digitalSignature as their only key usage', async () => {
+    const ca = await selfSignedCA({ commonName: 'kubernetes', usage: 'ca', validityDays: 10 }, await generateKeyPair('ecdsa-p256'), env);
+    const leaf = await issueCert({ commonName: 'kube-apiserver', usage: 'server', dnsNames: ['kubernetes'], ips: ['10.96.0.1', 'fd00::1'], validityDays: 1 },
+      await generateKeyPair('ecdsa-p256'), ca, env);
+    const x = new X509Certificate(leaf.certPem);
+    expect(x.verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
+    expect(x.subjectAltName).toBe('DNS:kubernetes, IP Address:10.96.0.1, IP Address:FD00:0:0:0:0:0:0:1');
+    expect(x.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']); // node's keyUsage is the extended key usage
+    // keyUsage extension: critical, BIT STRING digitalSignature only (no keyEncipherment for EC keys)
+    expect(x.raw.toString('hex')).toContain('0603551d0f0101ff04040302' + '0780');
+    expect(x.toString()).toBe(leaf.certPem);
+  });
+
+  test('a certificate parsed back gives the fields leaves are issued from: subject, key id, expiry, CA flag', async () => {
+    const key = await fixtureKeys('pki/ca', 'rsa-2048');
+    const ca = await selfSignedCA({ commonName: 'kubernetes', usage: 'ca', validityDays: 10 }, key, env);
+    const parsed = parseCert(ca.certPem, 'ca.crt');
+    expect(parsed).toEqual(ca.cert);
+    expect(parsed.notAfter.toISOString()).toBe(new Date(new X509Certificate(ca.certPem).validTo).toISOString());
+    expect(parsed.subjectKeyId).toHaveLength(20);
+    expect(parsed.ca).toBe(true);
+  });
+
   test('a certificate matches only its own key', async () => {
     const a = await fixtureKeys('pki/ca', 'rsa-2048');
     const b = await fixtureKeys('pki/sa', 'rsa-2048');

@@ -1,9 +1,41 @@
 import { caPlans, kubeconfigPlans, leafPlans, serviceIp } from '../../../pkg/pki/layout.js';
 import { haClusterDoc, validClusterConfig } from '../../fixtures/cluster.js';
 
-const ha = () => validClusterConfig((d) => Object.assign(d, haClusterDoc()));
+/** A cluster whose leaf certificates and component kubeconfigs nkd makes. */
+const nkdLeaves = (mutate?: (d: Record<string, any>) => void) =>
+  validClusterConfig((d) => {
+    mutate?.(d);
+    d.spec.certificates = { ...d.spec.certificates, leafCertificates: 'nkd' };
+  });
+const ha = (leaves: 'nkd' | 'kubeadm' = 'nkd') =>
+  validClusterConfig((d) => {
+    Object.assign(d, haClusterDoc());
+    d.spec.certificates = { leafCertificates: leaves };
+  });
 
-describe('PKI layout', () => {
+describe('PKI layout by default (kubeadm makes the leaves on the nodes)', () => {
+  test('nkd makes no leaf certificate and no component kubeconfig', async () => {
+    const c = await ha('kubeadm');
+    expect(caPlans(c).map((p) => p.path)).toEqual(['pki/ca', 'pki/etcd/ca', 'pki/front-proxy-ca']);
+    expect(leafPlans(c)).toEqual([]);
+    expect(kubeconfigPlans(c).map((k) => k.path)).toEqual(['auth/admin.conf', 'auth/super-admin.conf']);
+  });
+
+  test('admin.conf and super-admin.conf stay in the cluster directory: no node carries an admin credential', async () => {
+    const c = await ha('kubeadm');
+    expect(kubeconfigPlans(c).map((k) => k.nodes)).toEqual([[], []]);
+  });
+
+  test('a control-plane node without ip is still a usage error naming spec.nodes[i].ip', async () => {
+    const c = await validClusterConfig((d) => {
+      d.spec.nodes[0].ip = undefined;
+      d.spec.kubernetes.controlPlaneEndpoint = { host: 'api.example.com' };
+    });
+    expect(() => leafPlans(c)).toThrow('spec.nodes[0].ip: required for control-plane node master-1');
+  });
+});
+
+describe('PKI layout with leafCertificates: nkd', () => {
   test("each control-plane node's apiserver certificate carries its name and IP, the endpoint, the service IP and the kubernetes names", async () => {
     const c = await ha();
     const api = leafPlans(c).filter((l) => l.path.endsWith('/apiserver'));
@@ -14,7 +46,7 @@ describe('PKI layout', () => {
   });
 
   test('a DNS endpoint becomes a DNS SAN and the service IP follows serviceSubnet and dnsDomain', async () => {
-    const c = await validClusterConfig((d) => {
+    const c = await nkdLeaves((d) => {
       d.spec.kubernetes.controlPlaneEndpoint = { host: 'api.example.com' };
       d.spec.kubernetes.networking = { serviceSubnet: '10.100.0.0/16', dnsDomain: 'corp.internal' };
     });
@@ -26,7 +58,7 @@ describe('PKI layout', () => {
   });
 
   test('etcd server and peer certificates name the node and localhost, 127.0.0.1 and ::1', async () => {
-    const c = await validClusterConfig();
+    const c = await nkdLeaves();
     const server = leafPlans(c).find((l) => l.path === 'pki/nodes/master-1/etcd/server')!;
     expect(server.ca).toBe('etcd');
     expect(server.spec.dnsNames).toEqual(['master-1', 'localhost']);
@@ -34,10 +66,10 @@ describe('PKI layout', () => {
   });
 
   test('CAs follow caValidityDays and leaves leafValidityDays (kubeadm: 10 years and 1 year)', async () => {
-    const c = await validClusterConfig((d) => (d.spec.certificates = { caValidityDays: 1000, leafValidityDays: 90 }));
+    const c = await nkdLeaves((d) => (d.spec.certificates = { caValidityDays: 1000, leafValidityDays: 90 }));
     expect(caPlans(c).map((p) => [p.path, p.spec.validityDays])).toEqual([['pki/ca', 1000], ['pki/etcd/ca', 1000], ['pki/front-proxy-ca', 1000]]);
     expect(new Set(leafPlans(c).map((l) => l.spec.validityDays))).toEqual(new Set([90]));
-    const d = await validClusterConfig();
+    const d = await nkdLeaves();
     expect(caPlans(d)[0]!.spec.validityDays).toBe(3650);
     expect(leafPlans(d)[0]!.spec.validityDays).toBe(365);
   });
@@ -64,7 +96,7 @@ describe('PKI layout', () => {
   });
 
   test('a control-plane node without ip is a usage error naming spec.nodes[i].ip', async () => {
-    const c = await validClusterConfig((d) => {
+    const c = await nkdLeaves((d) => {
       d.spec.nodes[0].ip = undefined;
       d.spec.kubernetes.controlPlaneEndpoint = { host: 'api.example.com' };
     });

@@ -33,6 +33,9 @@ async function configInRoot(mutate: (d: any) => void): Promise<ClusterConfig> {
   return (await loadClusterText(toYaml(doc), { file: join(root, 'cluster.yaml'), env: {} })).config;
 }
 const ha = (mutate?: (d: any) => void) => validClusterConfig((d) => { Object.assign(d, haClusterDoc()); mutate?.(d); });
+/** The cluster with its leaf certificates and component kubeconfigs made by nkd. */
+const leaves = (d: any): void => void (d.spec.certificates = { ...d.spec.certificates, leafCertificates: 'nkd' });
+const haLeaves = (mutate?: (d: any) => void) => ha((d) => { leaves(d); mutate?.(d); });
 const render = (c: ClusterConfig, dir: string, extra: Partial<Parameters<typeof renderCluster>[1]> = {}) =>
   renderCluster(c, { dir, ...goldenRenderOptions(), ...extra });
 
@@ -45,7 +48,7 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
 describe('render', () => {
   test('renders one Ignition config, one kubeadm file per node and the kubeadm PKI layout; RenderResult follows the contract', async () => {
     const dir = freshDir();
-    const r = await render(await ha(), dir);
+    const r = await render(await haLeaves(), dir);
     expect(r.nodes.map((x) => x.name)).toEqual(['master-1', 'master-2', 'master-3', 'worker-1', 'worker-2']);
     for (const node of r.nodes) {
       const bytes = await readFile(node.ignitionPath);
@@ -113,9 +116,9 @@ describe('render', () => {
 
   test("changing a control-plane node's IP re-issues only that node's certificates and keeps their keys", async () => {
     const dir = freshDir();
-    await render(await ha(), dir);
+    await render(await haLeaves(), dir);
     const key = await readFile(join(dir, 'pki/nodes/master-3/apiserver.key'), 'utf8');
-    const r = await render(await ha((d) => (d.spec.nodes[2].ip = '10.231.0.33')), dir);
+    const r = await render(await haLeaves((d) => (d.spec.nodes[2].ip = '10.231.0.33')), dir);
     const pki = r.written.filter((f) => f.startsWith('pki/') || f.startsWith('auth/'));
     expect(pki.sort()).toEqual([
       'auth/nodes/master-3/controller-manager.conf', 'auth/nodes/master-3/kubelet.conf', 'auth/nodes/master-3/scheduler.conf',
@@ -128,12 +131,12 @@ describe('render', () => {
 
   test('new validity settings keep the CAs (and say so) and re-issue the leaves with their old keys', async () => {
     const dir = freshDir();
-    await render(await validClusterConfig(), dir);
+    await render(await validClusterConfig(leaves), dir);
     const before = await snapshot(dir);
     const lines: string[] = [];
     const { Ui } = await import('../../../pkg/ui/output.js');
     const ui = new Ui('info', false, { out: () => {}, err: (t) => void lines.push(t) });
-    await render(await validClusterConfig((d) => (d.spec.certificates = { caValidityDays: 1825, leafValidityDays: 90 })), dir, { ui });
+    await render(await validClusterConfig((d) => (d.spec.certificates = { leafCertificates: 'nkd', caValidityDays: 1825, leafValidityDays: 90 })), dir, { ui });
     const after = await snapshot(dir);
     for (const f of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/sa.key', 'pki/nodes/master-1/apiserver.key']) expect([f, after.get(f)]).toEqual([f, before.get(f)]);
     expect(after.get('pki/nodes/master-1/apiserver.crt')).not.toBe(before.get('pki/nodes/master-1/apiserver.crt'));
@@ -144,10 +147,10 @@ describe('render', () => {
 
   test('a hand-edited certificate that no longer matches its key is refused, naming both files, and nothing is overwritten', async () => {
     const dir = freshDir();
-    await render(await ha(), dir);
+    await render(await haLeaves(), dir);
     await cp(join(dir, 'pki/front-proxy-client.crt'), join(dir, 'pki/apiserver-kubelet-client.crt'));
     const before = await snapshot(dir);
-    await expect(render(await ha((d) => (d.spec.nodes[4].labels = { x: 'y' })), dir)).rejects.toThrow(
+    await expect(render(await haLeaves((d) => (d.spec.nodes[4].labels = { x: 'y' })), dir)).rejects.toThrow(
       'pki/apiserver-kubelet-client.crt no longer matches its key pki/apiserver-kubelet-client.key',
     );
     expect(await snapshot(dir)).toEqual(before);
@@ -206,7 +209,7 @@ describe('render', () => {
     const ca = await selfSignedCA({ commonName: 'corp-root', usage: 'ca', validityDays: 100 }, key, { now: GOLDEN_NOW, random: seededRandom('u') });
     await writeFile(join(userDir, 'ca.crt'), ca.certPem);
     await writeFile(join(userDir, 'ca.key'), key.privatePem);
-    const c = await configInRoot((d) => (d.spec.certificates = { userCAs: { kubernetes: { cert: 'user-ca/ca.crt', key: 'user-ca/ca.key' } } }));
+    const c = await configInRoot((d) => (d.spec.certificates = { leafCertificates: 'nkd', userCAs: { kubernetes: { cert: 'user-ca/ca.crt', key: 'user-ca/ca.key' } } }));
     await render(c, dir, { baseDir: root });
     expect(await readFile(join(dir, 'pki/ca.crt'), 'utf8')).toBe(ca.certPem);
     const api = new X509Certificate(await readFile(join(dir, 'pki/nodes/master-1/apiserver.crt')));
@@ -220,7 +223,7 @@ describe('render', () => {
 
   test('ecdsa-p256 renders ECDSA keys and certificates', async () => {
     const dir = freshDir();
-    const c = await validClusterConfig((d) => (d.spec.certificates = { keyType: 'ecdsa-p256' }));
+    const c = await validClusterConfig((d) => (d.spec.certificates = { keyType: 'ecdsa-p256', leafCertificates: 'nkd' }));
     await renderCluster(c, { dir });
     const cert = new X509Certificate(await readFile(join(dir, 'pki/nodes/master-1/apiserver.crt')));
     expect(cert.publicKey.asymmetricKeyType).toBe('ec');
