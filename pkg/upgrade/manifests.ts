@@ -140,8 +140,10 @@ export function operatorManifests(opts: ManifestOptions): object[] {
               name: 'agent', image: opts.image,
               command: ['node', '/app/dist/cmd/agent/main.js'],
               env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
-              // nsenter into PID 1's namespaces needs a privileged container with the host PID namespace.
-              securityContext: { privileged: true },
+              // nsenter into PID 1's namespaces needs a privileged container with the host PID
+              // namespace, running as root: the image's default user (65532, the operator's) may
+              // not open /proc/1/ns/* (found on the real cluster, docs/adr/0101).
+              securityContext: { privileged: true, runAsUser: 0, runAsGroup: 0 },
               resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
             }],
           },
