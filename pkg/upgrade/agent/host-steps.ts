@@ -58,8 +58,16 @@ export async function kubeadmUpgrade(exec: HostExecutor, action: 'apply' | 'node
     kubeadm = `/var/lib/nkd/kubeadm-${version}`;
     await mustRun(exec, ['sh', '-c', 'mkdir -p /var/lib/nkd && ostree cat "$1" /usr/bin/kubeadm > "$2.tmp" && chmod 0755 "$2.tmp" && mv "$2.tmp" "$2"', 'sh', stagedChecksum, kubeadm]);
   }
-  if (action === 'apply') await mustRun(exec, [kubeadm, 'upgrade', 'apply', version, '--yes']);
-  else await mustRun(exec, [kubeadm, 'upgrade', 'node']);
+  // A host that runs cgroup v1 runs its kubelet with failCgroupV1: false (spec.os.cgroupVersion:
+  // v1); kubeadm 1.35+ still fails its SystemVerification check there, as at first boot.
+  const tolerate = (await cgroupV1(exec)) ? ['--ignore-preflight-errors=SystemVerification'] : [];
+  if (action === 'apply') await mustRun(exec, [kubeadm, 'upgrade', 'apply', version, '--yes', ...tolerate]);
+  else await mustRun(exec, [kubeadm, 'upgrade', 'node', ...tolerate]);
+}
+
+/** Whether the host mounts the legacy (v1) cgroup hierarchy rather than the unified one. */
+export async function cgroupV1(exec: HostExecutor): Promise<boolean> {
+  return (await mustRun(exec, ['stat', '-f', '-c', '%T', '/sys/fs/cgroup'])).trim() !== 'cgroup2fs';
 }
 
 /** Restarts the kubelet (used when no reboot follows). */

@@ -8,6 +8,7 @@
  * from nkd's own image, and `destroy` leaves nothing of the cluster. Run alone with
  * `bash hack/e2e-cluster.sh`.
  */
+import { jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +29,8 @@ import { NspawnTestProvider } from './provider.js';
 import { clusterFile, SITE, startSite, testNodes, VERSIONS, type Site } from './site.js';
 
 const MIN = 60_000;
+// each step waits on real machines; the upgrade alone reboots three of them
+jest.setTimeout(45 * MIN);
 let site: Site;
 let dir: string;
 let clusterYaml: string;

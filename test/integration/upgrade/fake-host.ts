@@ -27,6 +27,8 @@ export class FakeHost implements HostExecutor {
   booted: string;
   kubeletVersion: string;
   faults: HostFaults = {};
+  /** The host mounts cgroup v1 (a tmpfs of hierarchies) instead of the unified hierarchy. */
+  cgroupV1 = false;
   rebootRequested = false;
   /** Called when the agent asks for a reboot (the integration simulator plays it). */
   onReboot?: () => void;
@@ -47,6 +49,7 @@ export class FakeHost implements HostExecutor {
     this.commands.push(argv);
     const cmd = argv.join(' ');
     if (cmd === 'cat /proc/sys/kernel/random/boot_id') return this.ok(this.bootId + '\n');
+    if (cmd === 'stat -f -c %T /sys/fs/cgroup') return this.ok(this.cgroupV1 ? 'tmpfs\n' : 'cgroup2fs\n');
     if (cmd === 'rpm-ostree status --json') {
       return this.ok(JSON.stringify({
         deployments: this.deployments.map((d) => ({ checksum: d.checksum, booted: d.checksum === this.booted, staged: d.staged, 'container-image-reference': `ostree-unverified-registry:${d.image}` })),
@@ -92,6 +95,6 @@ export class FakeHost implements HostExecutor {
 
   /** The recorded commands as strings, without the inspection commands. */
   actions(): string[] {
-    return this.commands.map((c) => c.join(' ')).filter((c) => !c.startsWith('cat /proc') && c !== 'rpm-ostree status --json');
+    return this.commands.map((c) => c.join(' ')).filter((c) => !c.startsWith('cat /proc') && !c.startsWith('stat -f') && c !== 'rpm-ostree status --json');
   }
 }

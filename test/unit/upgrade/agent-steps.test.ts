@@ -47,6 +47,17 @@ describe('the node agent against a fake host', () => {
     expect(host.actions()).toContain('/var/lib/nkd/kubeadm-v1.37.1 upgrade node');
   });
 
+  it('lets kubeadm pass its cgroup check on a cgroup v1 host, as first boot does, and only there', async () => {
+    const apply = setup();
+    apply.host.cgroupV1 = true;
+    await apply.agent().sync(apply.latest());
+    expect(apply.host.actions()).toContain('/var/lib/nkd/kubeadm-v1.37.1 upgrade apply v1.37.1 --yes --ignore-preflight-errors=SystemVerification');
+    const node = setup({ kubeadmAction: 'node' });
+    node.host.cgroupV1 = true;
+    await node.agent().sync(node.latest());
+    expect(node.host.actions()).toContain('/var/lib/nkd/kubeadm-v1.37.1 upgrade node --ignore-preflight-errors=SystemVerification');
+  });
+
   it('does nothing before the operator sets spec.hostSteps', async () => {
     const { host, agent, latest } = setup({ hostSteps: false });
     await agent().sync(latest());
