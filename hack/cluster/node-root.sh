@@ -134,6 +134,11 @@ if [ ! -f "$node/.nkd-complete" ]; then
   install -D -m 0644 hack/cluster/standin/nkd-standin-host.service "$tmp/usr/lib/systemd/system/nkd-standin-host.service"
   install -D -m 0644 hack/cluster/standin/kubelet.service "$tmp/usr/lib/systemd/system/kubelet.service"
   systemctl --root="$tmp" enable nkd-standin-finalize.service nkd-standin-host.service >/dev/null 2>&1
+  # STAND-IN setting: in a system container systemd cannot signal the processes of a container
+  # scope ("Failed to kill control group ...: Input/output error"), so a reboot waited the full
+  # 90 s stop timeout for each; systemd-shutdown's final kill ends them anyway.
+  mkdir -p "$tmp/etc/systemd/system.conf.d"
+  printf '[Manager]\nDefaultTimeoutStopSec=10s\n' > "$tmp/etc/systemd/system.conf.d/nkd-standin.conf"
   install -m 0755 "$flannel_cni" "$tmp/opt/cni/bin/flannel"
 
   osdir="$tmp/usr/share/nkd-standin/os"

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { ApiException } from '@kubernetes/client-node';
 import { ExitCode, NkdError, usageError } from '../ui/errors.js';
 import { upgradeApiError, type ApiTarget } from './cli-errors.js';
 import { ClientNodeApi, isConflict } from './kube-api.js';
@@ -115,6 +116,16 @@ async function call<T>(what: string, target: ApiTarget, p: () => Promise<T>): Pr
   try { return await p(); } catch (e) { throw upgradeApiError(what, e, target); }
 }
 
+/** How long `nkd upgrade` keeps following while the API server does not answer. */
+export const FOLLOW_OUTAGE_MS = 10 * 60_000;
+
+/** An error that says the API server is away for now (connection refused or reset, 5xx), not that the request is wrong. */
+export function transientApiError(e: unknown): boolean {
+  const cause = e instanceof NkdError ? e.cause : e;
+  if (cause instanceof ApiException) return cause.code >= 500;
+  return !(cause instanceof NkdError) && cause !== undefined;
+}
+
 /** One line per node of an Upgrade; a pending node shows why it waits. */
 export function progressLines(u: Upgrade, records: NodeUpgrade[]): string[] {
   const by = new Map(records.map((r) => [r.spec.nodeName, r]));
@@ -174,10 +185,26 @@ export async function runUpgrade(dir: string | undefined, f: UpgradeFlags, out: 
   if (f.follow === false) return;
   out.info('following it (Ctrl-C stops following; the rollout keeps running)');
   let last = '';
+  let outageSince: number | undefined;
   while (!signal.aborted) {
-    const u = await call(`reading Upgrade ${name}`, target, () => api.getUpgrade(name));
-    if (!u) throw new NkdError(`Upgrade ${name} was deleted`);
-    const records = await call(`listing the NodeUpgrades of ${name}`, target, () => api.listNodeUpgrades(`${Label.upgrade}=${name}`));
+    let u: Upgrade | undefined;
+    let records: NodeUpgrade[];
+    try {
+      u = await call(`reading Upgrade ${name}`, target, () => api.getUpgrade(name));
+      if (!u) throw new NkdError(`Upgrade ${name} was deleted`);
+      records = await call(`listing the NodeUpgrades of ${name}`, target, () => api.listNodeUpgrades(`${Label.upgrade}=${name}`));
+    } catch (e) {
+      // The API server goes away while its own node reboots (all of it, with one control-plane
+      // node): keep following through an outage, within a bound.
+      if (!transientApiError(e)) throw e;
+      outageSince ??= Date.now();
+      if (Date.now() - outageSince > FOLLOW_OUTAGE_MS) throw e;
+      if (last !== 'outage') out.info(`the API server does not answer (a control-plane node rebooting?); following again when it does, for up to ${FOLLOW_OUTAGE_MS / 60_000} minutes`);
+      last = 'outage';
+      await new Promise((r) => setTimeout(r, 2000));
+      continue;
+    }
+    outageSince = undefined;
     const text = progressLines(u, records).join('\n');
     if (text !== last && !out.json) out.print(text);
     last = text;

@@ -107,7 +107,8 @@ describe('nkd deploy, Ctrl-C, resume, timeout and destroy through the CLI on a r
 
     const status = JSON.parse((await run('node', [main(), '--json', 'status', '--dir', dir], { env: env() })).stdout);
     expect(status.api.error).toBeDefined();
-    expect(status.certificates.length).toBeGreaterThan(5);
+    // by default nkd makes only the CAs (kubeadm makes the leaves on the node): all three are listed
+    expect(status.certificates.length).toBeGreaterThanOrEqual(3);
     expect(status.resources.map((r: { kind: string; name: string; state: string }) => `${r.kind} ${r.name} ${r.state}`)).toContain(`domain ${CLUSTER}-master-1 running`);
 
     const destroyed = await nkd(['destroy', '--dir', dir]);

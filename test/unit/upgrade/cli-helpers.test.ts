@@ -1,6 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { unknownFieldDetails, upgradeApiError } from '../../../pkg/upgrade/cli-errors.js';
-import { mergePatchTo, outcome } from '../../../pkg/upgrade/cli.js';
+import { mergePatchTo, outcome, transientApiError } from '../../../pkg/upgrade/cli.js';
+import { NkdError } from '../../../pkg/ui/errors.js';
 import type { Upgrade } from '../../../pkg/upgrade/types.js';
 
 const target = { server: 'https://10.0.0.1:6443', kubeconfig: '/c/auth/admin.conf' };
@@ -43,5 +44,15 @@ describe('the upgrade commands\' helpers', () => {
     expect(outcome(upgrade(2, 2, [['Degraded', 'False'], ['Available', 'True']]))).toBe('done');
     expect(outcome(upgrade(3, 2, [['Degraded', 'False'], ['Available', 'True']]))).toBeUndefined();
     expect(outcome(upgrade(1, undefined, []))).toBeUndefined();
+  });
+});
+
+describe('following an Upgrade through an API outage', () => {
+  it('counts a refused connection and a 5xx as the API server being away, a 4xx or a deleted Upgrade as final', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    expect(transientApiError(upgradeApiError('reading Upgrade u', refused, target))).toBe(true);
+    expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(503, 'unavailable', '{}', {}), target))).toBe(true);
+    expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(403, 'forbidden', '{}', {}), target))).toBe(false);
+    expect(transientApiError(new NkdError('Upgrade u was deleted'))).toBe(false);
   });
 });
