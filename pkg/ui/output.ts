@@ -49,6 +49,11 @@ export class Ui {
   error(msg: string): void {
     this.line('error', '✗', msg);
   }
+  /** A line under an error (a detail), without a glyph. */
+  detail(msg: string): void {
+    this.log.write('error', msg);
+    if (this.enabled('error')) this.sink.err(`${msg}\n`);
+  }
   /** Detail for the debug log and --log-level debug. */
   debug(msg: string): void {
     this.line('debug', ' ', msg);
@@ -89,4 +94,9 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1000);
   return `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+/** "1 file", "2 files"; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
