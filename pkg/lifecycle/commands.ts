@@ -102,11 +102,11 @@ export async function destroyCommand(c: CommandContext, o: DestroyFlags, ask: { 
     return;
   }
   if (!o.yes) {
-    const what = `destroy cluster ${cluster || '(unknown)'} in ${dir}: delete ${plural(owned.length, 'recorded resource')} and everything tagged with it`;
+    const target = `cluster ${cluster || '(unknown)'} in ${dir}`;
     if (!ask.canAsk()) {
-      throw usageError(`nkd destroy: refusing to ${what.slice('destroy '.length)} without confirmation (no terminal to ask on)`, 'pass --yes to destroy from a script, or run it on a terminal; --dry-run lists what would be deleted');
+      throw usageError(`nkd destroy: refusing to destroy ${target} without confirmation: there is no terminal to ask on`, 'pass --yes to destroy from a script, or run it on a terminal; --dry-run lists what would be deleted');
     }
-    if (!(await ask.confirm(`${what}?`))) throw new NkdError('nkd destroy: not confirmed; nothing was deleted', { code: ExitCode.Usage, hint: 'answer y to destroy, or pass --yes' });
+    if (!(await ask.confirm(`destroy ${target}: delete ${plural(owned.length, 'recorded resource')} and everything tagged with the cluster?`))) throw new NkdError('nkd destroy: not confirmed; nothing was deleted', { code: ExitCode.Usage, hint: 'answer y to destroy, or pass --yes' });
   }
   const report = await destroy({ dir, ui: c.ui, signal: c.signal, config });
   if (c.ui.json) c.ui.result(report);
