@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runNkd, signalNkd } from '../../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { nkdBin, runNkd, signalNkd, stateHome } from '../../helpers/cli.js';
 import { NKD_VERSION } from '../../../pkg/version.js';
 import { clusterFile, NOT_A_BUG, openStateHome, scratch, tree } from './scratch.js';
 
@@ -273,6 +274,19 @@ describe('a newcomer', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`✗ nkd destroy: refusing to destroy cluster demo in ${join(dir, 'demo')} without confirmation: there is no terminal to ask on`);
     expect(r.stderr).toContain('hint: pass --yes to destroy from a script');
+    expect(tree(dir)).toEqual(before);
+  });
+
+  it('is asked on a terminal before destroy, and an answer other than yes deletes nothing', () => {
+    const dir = scratch();
+    const f = clusterFile(dir);
+    expect(runNkd(['render', '-f', f], { cwd: dir }).code).toBe(0);
+    const before = tree(dir);
+    // script(1) gives nkd a terminal; it passes the exit code through (-e).
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${nkdBin()} destroy -f ${f}`, '/dev/null'], { cwd: dir, input: 'n\n', encoding: 'utf8', env: { ...process.env, XDG_STATE_HOME: stateHome() }, timeout: 60_000 });
+    expect(r.stdout).toContain(`? destroy cluster demo in ${join(dir, 'demo')}: delete 0 recorded resources and everything tagged with the cluster? [y/N]`);
+    expect(r.stdout).toContain('✗ nkd destroy: not confirmed; nothing was deleted');
+    expect(r.status).toBe(2);
     expect(tree(dir)).toEqual(before);
   });
 
