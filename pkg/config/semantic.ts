@@ -87,6 +87,11 @@ function checkNodes(c: ClusterConfig, p: Problems): void {
       } else seen[key].set(v, i);
     }
   });
+  c.spec.nodes.forEach((n, i) => {
+    if (n.role === 'control-plane' && !n.ip) {
+      p.error(`spec.nodes[${i}].ip`, `required for control-plane node ${n.name}`, 'give every control-plane node a static ip: its API server and etcd certificates carry it');
+    }
+  });
   const cps = c.spec.nodes.filter((n) => n.role === 'control-plane');
   if (cps.length === 0) {
     p.error('spec.nodes', 'no control-plane node', 'set role: control-plane on at least one node (1, 3 or 5 of them)');
@@ -243,6 +248,7 @@ function checkPlatform(c: ClusterConfig, p: Problems): void {
 function checkMisc(c: ClusterConfig, p: Problems): void {
   const s = c.spec;
   s.hooks.preScripts.forEach((h, i) => {
+    if (h.name === '.' || h.name === '..') p.error(`spec.hooks.preScripts[${i}].name`, `invalid value "${h.name}": not a plain file name`, 'use letters, digits, ".", "_" and "-", e.g. setup.sh');
     if ((h.path === undefined) === (h.content === undefined)) {
       p.error(`spec.hooks.preScripts[${i}]`, 'needs exactly one of path and content', 'set path to a script file, or content to the script itself');
     }
@@ -256,6 +262,7 @@ function checkMisc(c: ClusterConfig, p: Problems): void {
   s.containerRuntime.registryMirrors.forEach((m, i) => {
     m.endpoints.forEach((e, j) => {
       if (!/^https?:\/\//.test(e)) p.error(`spec.containerRuntime.registryMirrors[${i}].endpoints[${j}]`, `invalid value "${e}": must be an http:// or https:// URL`);
+      else if (/[\s"'\\]/.test(e)) p.error(`spec.containerRuntime.registryMirrors[${i}].endpoints[${j}]`, `invalid value ${JSON.stringify(e)}: a URL cannot hold spaces, quotes or backslashes`, 'percent-encode them, e.g. %20');
     });
   });
 }

@@ -84,6 +84,8 @@ describe('4. validate refuses what render would refuse', () => {
     ['a mirrored registry name with a quote and a newline', (d) => (d.spec.containerRuntime = { registryMirrors: [{ registry: 'docker.io"\nx', endpoints: ['https://m.example.com'] }] }), 'spec.containerRuntime.registryMirrors[0].registry: invalid value "docker.io\\"\\nx": must be a registry host'],
     ['a VIP interface with a quote and a newline', (d) => (d.spec.kubernetes.controlPlaneEndpoint = { vip: { enabled: true, interface: 'eth0"\nx' }, host: '10.231.0.10' }), 'spec.kubernetes.controlPlaneEndpoint.vip.interface: invalid value "eth0\\"\\nx": must be a network interface name'],
     ['a pre-script path that is a directory', (d) => (d.spec.hooks = { preScripts: [{ name: 'a.sh', path: 'adir' }] }), 'spec.hooks.preScripts[0].path: "adir" is a directory'],
+    ['a control-plane node without an ip', (d) => { delete d.spec.nodes[0].ip; d.spec.kubernetes.controlPlaneEndpoint = { host: 'api.example.com' }; }, 'spec.nodes[0].ip: required for control-plane node master-1'],
+    ['a pre-script named ..', (d) => (d.spec.hooks = { preScripts: [{ name: '..', content: 'true' }] }), 'spec.hooks.preScripts[0].name: invalid value "..": not a plain file name'],
   ];
   it.each(cases)('refuses %s with exit code 2, naming the field, and renders nothing', (_name, mutate, message) => {
     const dir = scratch();
