@@ -28,7 +28,7 @@ export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<vo
   ui.log.useClusterDir(dir);
   await checkWritableDir(dir, o.dir ?? config.metadata.name);
   const t0 = performance.now();
-  const r = await renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: o.signal });
+  const r = await ui.progress(`rendering cluster ${config.metadata.name}`, () => renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: o.signal }), `keys, certificates and ${plural(config.spec.nodes.length, 'Ignition config')}`);
   const ms = Math.round(performance.now() - t0);
   const ignored = await writeGitignore(r.dir);
   const sizes = sizeReport(config.spec.platform, r.nodes.map((n) => ({ name: n.name, bytes: n.ignitionBytes })));

@@ -110,18 +110,31 @@ export class Ui {
   }
 
   /**
+   * Runs `fn` under a progress line only (no start or end line): a live line on a terminal
+   * once it takes a second, a plain line a minute otherwise. For work the caller reports itself.
+   */
+  async progress<T>(what: string, fn: () => Promise<T>, detail?: string): Promise<T> {
+    const stop = this.ticker(what, detail, performance.now());
+    try {
+      return await fn();
+    } finally {
+      stop();
+    }
+  }
+
+  /**
    * While a bounded wait runs: on a terminal one live line (what, elapsed, the bound) redrawn
    * every second; otherwise a plain "still waiting" line a minute. Returns the stopper.
    */
-  private ticker(name: string, bound: string, t0: number): () => void {
+  private ticker(name: string, bound: string | undefined, t0: number): () => void {
     if (this.json || !this.enabled('info')) return () => {};
     const live = !!this.sink.live;
     const timer = setInterval(() => {
       const elapsed = formatDuration(performance.now() - t0);
       if (live) {
-        this.sink.err(`\r\x1b[K… ${name}: ${elapsed} (${bound})`);
+        this.sink.err(`\r\x1b[K… ${name}: ${elapsed}${bound ? ` (${bound})` : ''}`);
         this.liveShown = true;
-      } else this.info(`still waiting: ${name}, ${elapsed} so far (${bound})`);
+      } else this.info(`still waiting: ${name}, ${elapsed} so far${bound ? ` (${bound})` : ''}`);
     }, live ? LIVE_TICK_MS : PLAIN_TICK_MS);
     timer.unref();
     return () => {

@@ -36,3 +36,20 @@ describe('a bounded wait', () => {
     await p;
   });
 });
+
+describe('long work without a bound (render)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('shows a live line on a terminal while it runs, and leaves no trace once done', async () => {
+    const u = ui(true);
+    let finish!: () => void;
+    const p = u.ui.progress('rendering cluster demo', () => new Promise<void>((r) => (finish = r)), 'keys, certificates and 2 Ignition configs');
+    jest.advanceTimersByTime(2000);
+    expect(u.err()).toContain('… rendering cluster demo: ');
+    expect(u.err()).toContain('(keys, certificates and 2 Ignition configs)');
+    finish();
+    await p;
+    expect(u.err().endsWith('\r\u001b[K')).toBe(true);
+  });
+});
