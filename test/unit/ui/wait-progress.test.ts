@@ -6,7 +6,7 @@ function ui(live: boolean): { ui: Ui; err: () => string } {
   return { ui: new Ui('info', false, { out: () => {}, err: (t) => void (err += t), live }), err: () => err };
 }
 
-describe('a bounded wait', () => {
+describe('a long wait', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
@@ -35,13 +35,8 @@ describe('a bounded wait', () => {
     finish();
     await p;
   });
-});
 
-describe('long work without a bound (render)', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
-
-  it('shows a live line on a terminal while it runs, and leaves no trace once done', async () => {
+  it('shows a live line on a terminal for long work without a bound (render), and leaves no trace once done', async () => {
     const u = ui(true);
     let finish!: () => void;
     const p = u.ui.progress('rendering cluster demo', () => new Promise<void>((r) => (finish = r)), 'keys, certificates and 2 Ignition configs');
