@@ -1,13 +1,29 @@
 import type { Command } from 'commander';
 import { LAYERED } from '../../pkg/config/layers.js';
+import { usageError } from '../../pkg/ui/errors.js';
 
-/** Adds -f/--file and every layered setting's flag to a command that reads a cluster file. */
+/** The -f option: the cluster file (env NKD_CLUSTER_FILE). */
+export function fileOption(cmd: Command, description = 'the cluster file (env NKD_CLUSTER_FILE)'): Command {
+  return cmd.option('-f, --file <cluster.yaml>', description, process.env.NKD_CLUSTER_FILE || undefined);
+}
+
+/**
+ * Adds -f/--file and every layered setting's flag to a command that reads a cluster file.
+ * -f is checked when the action runs, not by the parser, so an unknown option is reported as
+ * what it is rather than as a missing -f.
+ */
 export function clusterFileOptions(cmd: Command): Command {
-  cmd.requiredOption('-f, --file <cluster.yaml>', 'the cluster file (env NKD_CLUSTER_FILE)', process.env.NKD_CLUSTER_FILE);
+  fileOption(cmd);
   for (const l of LAYERED) {
     if (!l.flag) continue;
-    if (l.type === 'boolean') cmd.option(`--${l.flag}`, `${l.description} (env ${l.env})`).option(`--no-${l.flag}`);
-    else cmd.option(`--${l.flag} <value>`, `${l.description} (env ${l.env})`);
+    if (l.type === 'boolean') {
+      cmd.option(`--${l.flag}`, `${l.description} (env ${l.env}=true)`).option(`--no-${l.flag}`, `do not ${l.description} (env ${l.env}=false)`);
+    } else cmd.option(`--${l.flag} <value>`, `${l.description} (env ${l.env})`);
   }
+  cmd.hook('preAction', (c) => {
+    if (!c.opts<{ file?: string }>().file) {
+      throw usageError(`nkd ${c.name()}: -f/--file is required`, `give the cluster file, e.g. \`nkd ${c.name()} -f cluster.yaml\` (or set NKD_CLUSTER_FILE); \`nkd template --platform libvirt > cluster.yaml\` writes one`);
+    }
+  });
   return cmd;
 }

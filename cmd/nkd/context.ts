@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { LOG_LEVELS, type LogLevel } from '../../pkg/ui/log.js';
 import { Ui } from '../../pkg/ui/output.js';
@@ -40,11 +39,11 @@ export function initContext(program: Command, env: NodeJS.ProcessEnv = process.e
 }
 
 /**
- * Points the debug log at the cluster directory (`<dir>/.nkd/nkd.log`, 0600): commands that
- * work on a cluster directory call this as soon as they know it.
+ * Points the debug log at the cluster directory (`<dir>/.nkd/nkd.log`, 0600) once it exists:
+ * commands that work on a cluster directory call this as soon as they know it.
  */
 export function useClusterDir(dir: string): void {
-  ctx().ui.log.attach(join(dir, '.nkd', 'nkd.log'));
+  ctx().ui.log.useClusterDir(dir);
 }
 
 /** The context of the running command (initContext must have run). */

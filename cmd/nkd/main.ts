@@ -11,10 +11,11 @@ export function buildProgram(): Command {
   const program = new Command('nkd')
     .description('NestOS Kubernetes Deployer: render, deploy, extend, upgrade and destroy Kubernetes clusters on NestOS')
     .version(NKD_VERSION, '-v, --version', 'print the nkd version')
-    .option('--dir <dir>', 'cluster directory (env NKD_DIR); default depends on the command')
+    .option('--dir <dir>', 'the cluster directory (env NKD_DIR); default ./<metadata.name> of the cluster file (-f)')
     .addOption(new Option('--log-level <level>', 'console log level (env NKD_LOG_LEVEL)').choices(['error', 'warn', 'info', 'debug']))
     .option('--json', 'machine-readable output on stdout (env NKD_JSON=1)')
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   program.hook('preAction', () => {
@@ -32,13 +33,19 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   });
   const program = buildProgram();
-  const stop = (signal: string) => {
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
     if (interruptController().signal.aborted) process.exit(ExitCode.Interrupted);
-    ctx().ui.warn(`${signal}: stopping after the current step (press again to quit now); state is kept, re-run to resume`);
+    const again = signal === 'SIGINT' ? ' (press Ctrl-C again to quit now)' : '';
+    ctx().ui.warn(`${signal}: stopping after the current step${again}; state is kept, re-run to resume`);
     interruptController().abort(new NkdError(`interrupted by ${signal}`, { code: ExitCode.Interrupted }));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (argv.length <= 2) {
+    // `nkd` alone is a usage mistake: the help goes to stderr and the exit code says so.
+    process.stderr.write(program.helpInformation());
+    return handleError(ctx().ui, new NkdError('no command given', { code: ExitCode.Usage, hint: 'run `nkd <command> --help`, e.g. `nkd template --help` to start' }));
+  }
   try {
     await program.parseAsync(argv);
     return ExitCode.Ok;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ctx } from './context.js';
+import { operatorImage } from '../../pkg/version.js';
 
 /** `nkd operator manifests`: print the upgrade operator's manifests (for GitOps). */
 export function register(program: Command): void {
@@ -7,17 +8,16 @@ export function register(program: Command): void {
   op
     .command('manifests')
     .description('print the operator manifests (namespace, CRDs, RBAC, agent confinement policy, Deployment, agent DaemonSet) as YAML')
-    .requiredOption('--image <image>', 'the nkd image that runs the operator and the agent')
-    .option('--namespace <ns>', 'namespace of the operator', 'nkd-system')
+    .option('--image <image>', 'the image that runs the operator and the agent', operatorImage())
+    .option('--image-repository <registry>', 'use <registry>/nkd-operator:<nkd version> as the image (where hack/operator-image.sh pushed it)')
+    .option('--namespace <ns>', 'namespace of the operator (a DNS label)', 'nkd-system')
     .option('--replicas <n>', 'operator replicas', '2')
     .option('--kubernetes-version <version>', "the cluster's Kubernetes version; before v1.30 the agent confinement policy is left out")
+    .addHelpText('after', `\nThe image is built by hack/operator-image.sh and must be pushed where the nodes pull from.\n\nExamples:\n  nkd operator manifests > operator.yaml\n  nkd operator manifests --image-repository registry.example.com/nestos | kubectl apply --server-side -f -`)
     .action(async (_o, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ image: string; namespace: string; replicas: string; kubernetesVersion?: string }>();
-      const replicas = Number(o.replicas);
-      const { usageError } = await import('../../pkg/ui/errors.js');
-      if (!Number.isInteger(replicas) || replicas < 1) throw usageError(`--replicas: invalid value "${o.replicas}"`, 'use an integer >= 1');
-      if (o.kubernetesVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(o.kubernetesVersion)) throw usageError(`--kubernetes-version: invalid value "${o.kubernetesVersion}"`, 'use a version like v1.37.1');
-      const opts = { image: o.image, namespace: o.namespace, replicas, kubernetesVersion: o.kubernetesVersion };
+      const o = cmd.optsWithGlobals<{ image: string; imageRepository?: string; namespace: string; replicas: string; kubernetesVersion?: string }>();
+      const { checkManifestOptions } = await import('../../pkg/lifecycle/operator-options.js');
+      const opts = checkManifestOptions({ ...o, imageGiven: cmd.getOptionValueSource('image') === 'cli' });
       const m = await import('../../pkg/upgrade/cli.js');
       const text = m.manifestsYaml(opts);
       if (ctx().ui.json) ctx().ui.result((await import('../../pkg/upgrade/manifests.js')).operatorManifests(opts));

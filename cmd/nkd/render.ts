@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ctx } from './context.js';
 import { clusterFileOptions } from './cluster-flags.js';
+import { DIR_RULE } from './help.js';
 
 /** `nkd render -f cluster.yaml [--dir D]`: the whole cluster directory, no infrastructure. */
 export function register(program: Command): void {
@@ -9,7 +10,7 @@ export function register(program: Command): void {
       .command('render')
       .description('write the cluster directory: PKI, kubeconfigs, kubeadm files and one Ignition config per node (no infrastructure)')
       .option('--rotate-bootstrap-token', 'replace the join token even if the directory has one')
-      .addHelpText('after', '\nThe directory is --dir (env NKD_DIR), default ./<metadata.name>. Re-running reuses its CAs, keys and token.\n\nExample:\n  nkd render -f cluster.yaml --dir ./demo'),
+      .addHelpText('after', `\n${DIR_RULE} Re-running reuses its CAs, keys and token.\nThe directory holds private keys: commit only what its .gitignore lets through.\n\nExamples:\n  nkd render -f cluster.yaml              # writes ./<metadata.name>\n  nkd render -f cluster.yaml --dir ./demo`),
   ).action(async (o: Record<string, unknown> & { file: string; rotateBootstrapToken?: boolean }) => {
     const { renderCommand } = await import('../../pkg/assets/render-command.js');
     const c = ctx();

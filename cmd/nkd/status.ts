@@ -1,13 +1,19 @@
 import type { Command } from 'commander';
 import { ctx } from './context.js';
+import { fileOption } from './cluster-flags.js';
+import { DIR_RULE } from './help.js';
 
-/** `nkd status [--dir DIR]`: nodes, versions, certificate expiry and provider resources. */
+/** `nkd status [-f cluster.yaml | --dir DIR]`: nodes, versions, certificate expiry and provider resources. */
 export function register(program: Command): void {
-  program
-    .command('status')
-    .description('show nodes, versions, certificate expiry and provider resources of a cluster directory (--dir)')
-    .action(async () => {
+  fileOption(
+    program
+      .command('status')
+      .description('show nodes, versions, certificate expiry and provider resources of a cluster directory'),
+    'the cluster file: its directory is ./<metadata.name> (env NKD_CLUSTER_FILE)',
+  )
+    .addHelpText('after', `\n${DIR_RULE}\n\nExamples:\n  nkd status -f cluster.yaml\n  nkd status --dir ./demo\n  nkd --json status --dir ./demo`)
+    .action(async (o: { file?: string }) => {
       const { statusCommand } = await import('../../pkg/lifecycle/commands.js');
-      await statusCommand(ctx());
+      await statusCommand(ctx(), o);
     });
 }

@@ -7,7 +7,8 @@ export function register(program: Command): void {
   clusterFileOptions(
     program
       .command('validate')
-      .description('check a cluster file: print every problem with its field and fix, or a summary'),
+      .description('check a cluster file: print every problem with its field and fix, or a summary')
+      .addHelpText('after', '\nvalidate refuses whatever render and deploy would refuse, and writes nothing.\n\nExamples:\n  nkd validate -f cluster.yaml\n  NKD_KUBERNETES_VERSION=1.36.5 nkd validate -f cluster.yaml'),
   ).action(async (o: Record<string, unknown> & { file: string }) => {
     const { validateCommand } = await import('../../pkg/config/validate-command.js');
     await validateCommand(ctx().ui, o.file, o, ctx().env);

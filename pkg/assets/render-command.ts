@@ -3,7 +3,9 @@ import { loadClusterConfig } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
 import { formatSizeReport, sizeReport } from '../ignition/size.js';
 import { ExitCode, NkdError } from '../ui/errors.js';
-import type { Ui } from '../ui/output.js';
+import { plural, type Ui } from '../ui/output.js';
+import { checkWritableDir, clusterDir } from '../lifecycle/cluster-dir.js';
+import { writeGitignore } from '../lifecycle/gitignore.js';
 import { renderCluster } from './render.js';
 
 /** Options of `nkd render` after flag parsing. */
@@ -23,10 +25,13 @@ export interface RenderCommandOptions {
 export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<void> {
   const { config, warnings, baseDir } = await loadClusterConfig({ file: o.file, flags: o.flags, env: o.env });
   for (const w of warnings) ui.warn(formatProblem(o.file, w));
-  const dir = o.dir ?? config.metadata.name;
+  const dir = clusterDir('render', o.dir, config.metadata.name);
+  ui.log.useClusterDir(dir);
+  await checkWritableDir(dir, o.dir ?? config.metadata.name);
   const t0 = performance.now();
-  const r = await renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: o.signal });
+  const r = await ui.progress(`rendering cluster ${config.metadata.name}`, () => renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: o.signal }), `keys, certificates and ${plural(config.spec.nodes.length, 'Ignition config')}`);
   const ms = Math.round(performance.now() - t0);
+  const ignored = await writeGitignore(r.dir);
   if (o.signal?.aborted) {
     // The interrupt came after the commit point: the render is whole, but the user asked to stop.
     throw new NkdError(`render interrupted while writing, after its commit point: the new render is complete in ${relative(process.cwd(), r.dir) || '.'}`, {
@@ -40,12 +45,13 @@ export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<vo
     return;
   }
   const shown = relative(process.cwd(), r.dir) || '.';
-  const keys = r.keysGenerated ? `, ${r.keysGenerated} new ${r.keyType} keys` : '';
-  ui.ok(`rendered cluster ${config.metadata.name} into ${shown} in ${ms} ms: ${r.written.length} files written, ${r.unchanged.length} unchanged${keys}`);
+  const keys = r.keysGenerated ? `, ${r.keysGenerated} new ${r.keyType} ${r.keysGenerated === 1 ? 'key' : 'keys'}` : '';
+  ui.ok(`rendered cluster ${config.metadata.name} into ${shown} in ${ms} ms: ${plural(r.written.length, 'file')} written, ${r.unchanged.length} unchanged${keys}`);
   ui.print(['Ignition configs:', ...formatSizeReport(sizes).map((l, i) => `  ${l}  ${r.nodes[i]!.role}${r.nodes[i]!.ip ? ` ${r.nodes[i]!.ip}` : ''}`)].join('\n'));
   if (sizes.some((s) => s.needsPointer)) {
     ui.warn(`some configs exceed the ${config.spec.platform} user-data limit: deploy serves them and passes a pointer config`);
   }
   ui.print(`Admin kubeconfig: ${relative(process.cwd(), r.adminKubeconfigPath)} (0600)`);
-  ui.print(`Next: nkd deploy -f ${o.file}${o.dir ? ` --dir ${o.dir}` : ''}   (or commit ${shown}/ to git: nothing outside it was touched)`);
+  ui.warn(`${shown}/ holds private keys, tokens and kubeconfigs (the control-plane Ignition configs carry the CA keys): ${ignored ? `its .gitignore keeps them out of git` : `your own ${shown}/.gitignore was left alone: make sure it ignores every 0600 file of manifest.json`}; commit only cluster.yaml, manifest.json, .nkd/state.json and the certificates`);
+  ui.print(`Next: nkd deploy -f ${o.file}${o.dir ? ` --dir ${o.dir}` : ''}   (nothing outside ${shown}/ was touched)`);
 }

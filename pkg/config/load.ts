@@ -1,4 +1,5 @@
-import { access } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { applyLayers } from './layers.js';
 import { parseClusterYaml, readClusterFile } from './parse.js';
@@ -69,7 +70,10 @@ export async function loadClusterText(text: string, opts: LoadOptions): Promise<
   return { config: deepFreeze(config), warnings: all, file, baseDir };
 }
 
-/** Files render reads (hook scripts, user CAs) must exist; URLs are not fetched here. */
+/**
+ * Files render and deploy read (hook scripts, user CAs, local post-hook and CNI manifests)
+ * must be readable regular files; URLs are not fetched here.
+ */
 async function checkReferencedFiles(c: ClusterConfig, baseDir: string, p: Problems): Promise<void> {
   const refs: Array<[string, string]> = [];
   c.spec.hooks.preScripts.forEach((h, i) => h.path && refs.push([`spec.hooks.preScripts[${i}].path`, h.path]));
@@ -77,13 +81,22 @@ async function checkReferencedFiles(c: ClusterConfig, baseDir: string, p: Proble
     if (ca) refs.push([`spec.certificates.userCAs.${k}.cert`, ca.cert], [`spec.certificates.userCAs.${k}.key`, ca.key]);
   }
   c.spec.hooks.postManifests.forEach((m, i) => !/^https?:\/\//.test(m) && refs.push([`spec.hooks.postManifests[${i}]`, m]));
+  const cni = c.spec.kubernetes.cni.manifest;
+  if (cni && cni !== 'none' && !/^https?:\/\//.test(cni)) refs.push(['spec.kubernetes.cni.manifest', cni]);
   await Promise.all(
     refs.map(async ([path, f]) => {
       const abs = isAbsolute(f) ? f : resolve(baseDir, f);
       try {
-        await access(abs);
-      } catch {
-        p.error(path, `no such file "${f}" (looked at ${abs})`, 'paths are relative to the cluster file');
+        const st = await stat(abs);
+        if (!st.isFile()) {
+          p.error(path, `"${f}" is ${st.isDirectory() ? 'a directory' : 'not a regular file'} (${abs})`, 'give the path of a file, relative to the cluster file');
+          return;
+        }
+        await access(abs, constants.R_OK);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : code === 'ELOOP' ? 'a symbolic link loop' : code === 'EACCES' ? 'not readable (permission denied)' : `cannot be read (${code ?? String(e)})`;
+        p.error(path, `${why} "${f}" (looked at ${abs})`, 'paths are relative to the cluster file');
       }
     }),
   );

@@ -24,18 +24,35 @@ function fail(message: string, hint?: string): NkdError {
   return new NkdError(message, { code: ExitCode.Usage, hint });
 }
 
+/** A cluster file that cannot be read, in words: missing, a symlink loop, no permission, EIO. */
+function unreadable(file: string, e: unknown, hint: string): NkdError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return fail(`${file}: no such file`, hint);
+  if (code === 'ELOOP') return fail(`${file}: a symbolic link loop (too many levels of symbolic links)`, 'point -f at the cluster file itself, or fix the link');
+  if (code === 'EACCES' || code === 'EPERM') return fail(`${file}: permission denied`, 'make the file readable by this user (chmod u+r), or run as its owner');
+  if (code === 'ENOTDIR') return fail(`${file}: a part of the path is a file, not a directory`, hint);
+  if (code === 'ENAMETOOLONG') return fail(`${file}: the path is too long`, hint);
+  return fail(`${file}: cannot be read (${code ?? (e as Error).message})`, 'pass a regular YAML file with -f');
+}
+
 /** Reads a cluster file, refusing directories, missing, empty, huge or non-UTF-8 files. */
 export async function readClusterFile(file: string): Promise<string> {
+  const hint = 'pass the cluster file with -f, e.g. `nkd template --platform libvirt > cluster.yaml`';
   let st;
   try {
     st = await stat(file);
-  } catch {
-    throw fail(`${file}: no such file`, 'pass the cluster file with -f, e.g. `nkd template --platform libvirt > cluster.yaml`');
+  } catch (e) {
+    throw unreadable(file, e, hint);
   }
   if (st.isDirectory()) throw fail(`${file}: is a directory, not a cluster file`, 'pass the YAML file with -f (the cluster directory goes to --dir)');
-  if (!st.isFile()) throw fail(`${file}: not a regular file`);
+  if (!st.isFile()) throw fail(`${file}: not a regular file`, 'pass the YAML file with -f; nkd does not read devices, pipes or sockets');
   if (st.size > MAX_FILE_BYTES) throw fail(`${file}: ${st.size} bytes is larger than the ${MAX_FILE_BYTES} bytes a cluster file may have`);
-  const buf = await readFile(file);
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (e) {
+    throw unreadable(file, e, hint);
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);

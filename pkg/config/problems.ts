@@ -44,10 +44,10 @@ export function formatProblem(file: string, p: Problem): string {
 /** The NkdError for a file with errors: one detail line per problem, errors first. */
 export function invalidConfigError(file: string, problems: Problem[]): NkdError {
   const errors = problems.filter((p) => p.severity === 'error');
-  const sorted = [...errors, ...problems.filter((p) => p.severity === 'warning')];
   return new NkdError(`${file}: ${errors.length} error${errors.length === 1 ? '' : 's'} in the cluster file`, {
     code: ExitCode.Usage,
-    details: sorted.map((p) => (p.severity === 'warning' ? 'warning: ' : '') + formatProblem(file, p)),
+    details: errors.map((p) => formatProblem(file, p)),
+    warnings: problems.filter((p) => p.severity === 'warning').map((p) => formatProblem(file, p)),
     hint: 'fix the fields above and run `nkd validate -f ' + file + '` again',
   });
 }

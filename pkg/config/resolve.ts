@@ -1,6 +1,20 @@
 import { formatIPv4, nthAddress, parseCidr } from './net.js';
 import { pauseTagFor } from './versions.js';
 import type { ClusterConfig } from './types.gen.js';
+import { LOCAL_IMAGE_REPOSITORY, operatorImage } from '../version.js';
+
+/** The upstream registry of Kubernetes images, which holds no nkd image. */
+const UPSTREAM_REGISTRY = 'registry.k8s.io';
+
+/**
+ * The operator image a deploy installs: spec.upgradeOperator.image, else
+ * `<kubernetes.imageRepository>/nkd-operator:<nkd version>`, or localhost/… while the
+ * repository is the upstream registry.k8s.io (which holds no nkd image).
+ */
+export function operatorImageOf(c: ClusterConfig): string {
+  const repo = c.spec.kubernetes.imageRepository;
+  return c.spec.upgradeOperator.image ?? operatorImage(repo === UPSTREAM_REGISTRY ? LOCAL_IMAGE_REPOSITORY : repo);
+}
 
 /**
  * Fills the fields the schema marks `x-filled` from other fields, after defaults are in.

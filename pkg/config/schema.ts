@@ -8,9 +8,16 @@
  * the resolved ClusterConfig. Versions are strings.
  */
 
-const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** A DNS label (RFC 1123): names, namespaces. */
+export const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const mac = '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$';
 const cidr = '^[0-9a-fA-F:.]+/[0-9]{1,3}$';
+/** A registry host with an optional port: `docker.io`, `registry.example.com:5000`. */
+export const registryHost = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$';
+/** A registry host with optional path: `registry.k8s.io`, `registry.example.com:5000/k8s`. */
+export const imageRepository = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$';
+/** An image reference: `[registry/]repo[:tag][@sha256:<64 hex>]`. */
+export const imageRef = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$';
 
 const resources = {
   type: 'object',
@@ -213,7 +220,7 @@ export const clusterSchema = {
                   properties: {
                     enabled: { type: 'boolean', default: false, description: 'Run a VIP on the control-plane nodes; host must then be a free IP in the node network.' },
                     provider: { type: 'string', enum: ['kube-vip', 'keepalived'], default: 'kube-vip', description: 'kube-vip (static pod) or keepalived (host service).' },
-                    interface: { type: 'string', default: 'eth0', description: 'Network interface the VIP is bound to.' },
+                    interface: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,15}$', default: 'eth0', description: 'Network interface the VIP is bound to.' },
                     image: { type: 'string', default: 'ghcr.io/kube-vip/kube-vip:v0.8.9', description: 'kube-vip image.' },
                   },
                 },
@@ -230,7 +237,7 @@ export const clusterSchema = {
                 dnsDomain: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', default: 'cluster.local', description: 'Cluster DNS domain.' },
               },
             },
-            imageRepository: { type: 'string', default: 'registry.k8s.io', description: 'Registry of the control-plane images.' },
+            imageRepository: { type: 'string', pattern: imageRepository, default: 'registry.k8s.io', description: 'Registry of the control-plane images.' },
             pauseImage: { type: 'string', 'x-filled': true, description: 'Sandbox (pause) image (default: <imageRepository>/pause with the tag the Kubernetes version expects).' },
             cni: {
               type: 'object',
@@ -274,12 +281,12 @@ export const clusterSchema = {
                 additionalProperties: false,
                 required: ['registry', 'endpoints'],
                 properties: {
-                  registry: { type: 'string', minLength: 1, description: 'Registry host being mirrored, e.g. docker.io.' },
+                  registry: { type: 'string', minLength: 1, pattern: registryHost, description: 'Registry host being mirrored, e.g. docker.io.' },
                   endpoints: { type: 'array', minItems: 1, items: { type: 'string', format: 'uri' }, description: 'Mirror URLs.' },
                 },
               },
             },
-            insecureRegistries: { type: 'array', default: [], items: { type: 'string' }, description: 'Registries reached over plain HTTP or without TLS verification.' },
+            insecureRegistries: { type: 'array', default: [], items: { type: 'string', pattern: registryHost }, description: 'Registries reached over plain HTTP or without TLS verification.' },
             restrictOOMScoreAdj: {
               type: 'boolean',
               default: false,
@@ -387,7 +394,7 @@ export const clusterSchema = {
           description: 'The in-cluster upgrade operator.',
           properties: {
             enabled: { type: 'boolean', default: true, description: 'Install the operator after deploy.' },
-            image: { type: 'string', default: 'hub.oepkgs.net/nestos/nkd:0.1.0', description: 'Image of the operator and node agent.' },
+            image: { type: 'string', pattern: imageRef, description: 'Image of the operator and node agent (default: <kubernetes.imageRepository>/nkd-operator:<nkd version>, or localhost/nkd-operator:<nkd version> while imageRepository is registry.k8s.io; build and push it with hack/operator-image.sh).' },
             namespace: { type: 'string', pattern: dnsLabel, default: 'nkd-system', description: 'Namespace of the operator.' },
           },
         },

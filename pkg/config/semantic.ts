@@ -1,6 +1,7 @@
 import { contains, formatIPv4, nthAddress, overlaps, parseCidr, parseIPv4, size, type Cidr } from './net.js';
 import { Problems } from './problems.js';
 import { minorOf, parseVersion, supportedKubernetesMinors } from './versions.js';
+import { operatorImageOf } from './resolve.js';
 import type { ClusterConfig } from './types.gen.js';
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -18,7 +19,60 @@ export function checkSemantics(c: ClusterConfig): Problems {
   checkPlatform(c, p);
   checkMisc(c, p);
   checkLeafValidity(c, p);
+  checkNodeMetadata(c, p);
+  checkCertificatesAndImages(c, p);
   return p;
+}
+
+/** Label and taint keys: an optional DNS-subdomain prefix and `/`, then a name of at most 63. */
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** Label values: empty, or at most 63 letters, digits, "-", "_", "." starting and ending alphanumeric. */
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** A kubelet flag name as kubeadm's kubeletExtraArgs want it: no leading dashes. */
+const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+function checkNodeMetadata(c: ClusterConfig, p: Problems): void {
+  const keyHint = 'a label key is [prefix/]name: name at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; prefix a DNS subdomain';
+  const valueHint = 'a value is empty or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
+  c.spec.nodes.forEach((n, i) => {
+    for (const [k, v] of Object.entries(n.labels)) {
+      const at = `spec.nodes[${i}].labels`;
+      if (!QUALIFIED_NAME.test(k) || k.split('/')[0]!.length > 253) p.error(at, `invalid label key ${JSON.stringify(k)}: the kubelet refuses it at first boot`, keyHint);
+      else if (!LABEL_VALUE.test(v)) p.error(`${at}.${k}`, `invalid label value ${JSON.stringify(v)}: the kubelet refuses it at first boot`, valueHint);
+    }
+    n.taints.forEach((t, j) => {
+      const at = `spec.nodes[${i}].taints[${j}]`;
+      if (!QUALIFIED_NAME.test(t.key)) p.error(`${at}.key`, `invalid value ${JSON.stringify(t.key)}: not a taint key`, keyHint.replace('label', 'taint'));
+      if (t.value !== undefined && !LABEL_VALUE.test(t.value)) p.error(`${at}.value`, `invalid value ${JSON.stringify(t.value)}: not a taint value`, valueHint);
+    });
+    for (const k of Object.keys(n.kubeletExtraArgs)) {
+      if (FLAG_NAME.test(k)) continue;
+      const bare = k.replace(/^-+/, '');
+      p.error(`spec.nodes[${i}].kubeletExtraArgs`, `invalid flag name ${JSON.stringify(k)}: kubeadm adds the leading "--" itself`, FLAG_NAME.test(bare) ? `write ${bare}` : 'write the kubelet flag name in lower case without "--", e.g. node-ip');
+    }
+    if (n.mac && (parseInt(n.mac.slice(0, 2), 16) & 1) === 1) {
+      p.error(`spec.nodes[${i}].mac`, `invalid value "${n.mac}": a multicast address (the first byte is odd); a network interface needs a unicast MAC`, 'use a unicast address, e.g. one starting 52:54:00');
+    }
+  });
+}
+
+function checkCertificatesAndImages(c: ClusterConfig, p: Problems): void {
+  const cert = c.spec.certificates;
+  if (cert.leafValidityDays > cert.caValidityDays) {
+    p.error('spec.certificates.leafValidityDays', `invalid value ${cert.leafValidityDays}: longer than caValidityDays (${cert.caValidityDays}); a certificate cannot outlive its CA`, `use at most ${cert.caValidityDays}, or raise caValidityDays`);
+  }
+  const img = c.spec.os.releaseImage;
+  const at = img.indexOf('@');
+  if (at >= 0 && !/^sha256:[0-9a-f]{64}$/.test(img.slice(at + 1))) {
+    p.error('spec.os.releaseImage', `invalid value ${JSON.stringify(img)}: malformed digest "${img.slice(at + 1)}"`, 'a digest is sha256: and 64 lower-case hex digits (skopeo inspect shows it)');
+  }
+  if (c.spec.access.sshAuthorizedKeys.some((k) => /placeholder/i.test(k))) {
+    p.warn('spec.access.sshAuthorizedKeys', 'holds the example\'s placeholder key: nobody can log in with it', 'replace it with your public key (cat ~/.ssh/id_ed25519.pub)');
+  }
+  const op = c.spec.upgradeOperator;
+  if (op.enabled && op.image === undefined) {
+    p.warn('spec.upgradeOperator.image', `not set: deploy installs ${operatorImageOf(c)}, which nkd does not publish`, `build and push it with hack/operator-image.sh${operatorImageOf(c).startsWith('localhost/') ? ' (and load it on every node, or set kubernetes.imageRepository to your registry)' : ''}, or set image`);
+  }
 }
 
 function checkNodes(c: ClusterConfig, p: Problems): void {
@@ -32,6 +86,11 @@ function checkNodes(c: ClusterConfig, p: Problems): void {
       if (first !== undefined) {
         p.error(`spec.nodes[${i}].${key}`, `duplicate ${key} "${raw}": spec.nodes[${first}] (${c.spec.nodes[first]!.name}) has it too`, `give each node its own ${key}`);
       } else seen[key].set(v, i);
+    }
+  });
+  c.spec.nodes.forEach((n, i) => {
+    if (n.role === 'control-plane' && !n.ip) {
+      p.error(`spec.nodes[${i}].ip`, `required for control-plane node ${n.name}`, 'give every control-plane node a static ip: its API server and etcd certificates carry it');
     }
   });
   const cps = c.spec.nodes.filter((n) => n.role === 'control-plane');
@@ -204,6 +263,7 @@ function checkPlatform(c: ClusterConfig, p: Problems): void {
 function checkMisc(c: ClusterConfig, p: Problems): void {
   const s = c.spec;
   s.hooks.preScripts.forEach((h, i) => {
+    if (h.name === '.' || h.name === '..') p.error(`spec.hooks.preScripts[${i}].name`, `invalid value "${h.name}": not a plain file name`, 'use letters, digits, ".", "_" and "-", e.g. setup.sh');
     if ((h.path === undefined) === (h.content === undefined)) {
       p.error(`spec.hooks.preScripts[${i}]`, 'needs exactly one of path and content', 'set path to a script file, or content to the script itself');
     }
@@ -217,6 +277,7 @@ function checkMisc(c: ClusterConfig, p: Problems): void {
   s.containerRuntime.registryMirrors.forEach((m, i) => {
     m.endpoints.forEach((e, j) => {
       if (!/^https?:\/\//.test(e)) p.error(`spec.containerRuntime.registryMirrors[${i}].endpoints[${j}]`, `invalid value "${e}": must be an http:// or https:// URL`);
+      else if (/[\s"'\\]/.test(e)) p.error(`spec.containerRuntime.registryMirrors[${i}].endpoints[${j}]`, `invalid value ${JSON.stringify(e)}: a URL cannot hold spaces, quotes or backslashes`, 'percent-encode them, e.g. %20');
     });
   });
 }

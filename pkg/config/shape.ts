@@ -98,8 +98,13 @@ function formatHint(path: string, e: ErrorObject): string {
     sshAuthorizedKeys: 'must be an OpenSSH public key line like "ssh-ed25519 AAAA... user@host"',
     user: 'must be a Linux user name (lower-case, at most 32 characters)',
     bootstrapTokenTTL: 'must be a duration like 24h, 90m or 3600s',
+    interface: 'must be a network interface name like eth0 or enp1s0 (at most 15 letters, digits, "_", ".", ":" or "-")',
+    imageRepository: 'must be a registry host with an optional port and path, like registry.k8s.io or registry.example.com:5000/k8s',
+    registry: 'must be a registry host with an optional port, like docker.io or registry.example.com:5000',
+    insecureRegistries: 'must be a registry host with an optional port, like registry.example.com:5000 (no scheme, no path)',
+    image: 'must be an image reference like registry.example.com/nkd-operator:0.1.0 (lower-case repository, optional :tag and @sha256:<64 hex>)',
   };
-  const key = leaf && byField[leaf] ? leaf : path.includes('sshAuthorizedKeys') ? 'sshAuthorizedKeys' : '';
+  const key = leaf && byField[leaf] ? leaf : path.includes('sshAuthorizedKeys') ? 'sshAuthorizedKeys' : path.includes('insecureRegistries') ? 'insecureRegistries' : '';
   return byField[key] ?? `must match ${String(e.params.pattern ?? e.params.format)}`;
 }
 

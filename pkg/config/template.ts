@@ -1,3 +1,4 @@
+import { plural } from '../ui/output.js';
 import { defaultKubernetesVersion } from './versions.js';
 import { formatIPv4, nthAddress, parseCidr, type Cidr } from './net.js';
 import { usageError } from '../ui/errors.js';
@@ -75,7 +76,7 @@ export function clusterTemplate(o: TemplateOptions): string {
     ],
   }[o.platform];
   return [
-    `# nkd cluster file (${o.platform}, ${o.controlPlanes} control-plane + ${o.workers} worker nodes).`,
+    `# nkd cluster file (${o.platform}, ${plural(o.controlPlanes, 'control-plane node')} + ${plural(o.workers, 'worker node')}).`,
     '# Check it with `nkd validate -f <file>`; every field: docs/config-reference.md.',
     'apiVersion: nkd.nestos.openeuler.org/v1alpha1',
     'kind: Cluster',

@@ -577,9 +577,9 @@ export interface UpgradeOperatorSpec {
    */
   enabled: boolean;
   /**
-   * Image of the operator and node agent.
+   * Image of the operator and node agent (default: <kubernetes.imageRepository>/nkd-operator:<nkd version>, or localhost/nkd-operator:<nkd version> while imageRepository is registry.k8s.io; build and push it with hack/operator-image.sh).
    */
-  image: string;
+  image?: string;
   /**
    * Namespace of the operator.
    */

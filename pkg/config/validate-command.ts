@@ -1,6 +1,6 @@
 import { loadClusterConfig } from './load.js';
 import { formatProblem } from './problems.js';
-import type { Ui } from '../ui/output.js';
+import { plural, type Ui } from '../ui/output.js';
 
 /** `nkd validate`: loads the file (throwing every error at once) and prints a summary. */
 export async function validateCommand(ui: Ui, file: string, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> {
@@ -22,6 +22,6 @@ export async function validateCommand(ui: Ui, file: string, flags: Record<string
     return;
   }
   for (const w of warnings) ui.warn(formatProblem(file, w));
-  const wn = warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : '';
-  ui.print(`${file}: valid: cluster ${summary.name} on ${summary.platform}, ${cps} control-plane + ${summary.workers} worker nodes, Kubernetes ${summary.kubernetesVersion}${wn}`);
+  const wn = warnings.length ? ` (${plural(warnings.length, 'warning')})` : '';
+  ui.print(`${file}: valid: cluster ${summary.name} on ${summary.platform}, ${plural(cps, 'control-plane node')} + ${plural(summary.workers, 'worker node')}, Kubernetes ${summary.kubernetesVersion}${wn}`);
 }

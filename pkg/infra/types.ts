@@ -50,6 +50,8 @@ export interface Plan {
   desired: DesiredCluster;
   /** Things that may fail later (e.g. more memory asked for than the host has); printed with the plan. */
   warnings: string[];
+  /** Set when the plan was made without asking the platform (dry run, platform unreachable): why. */
+  offline?: string;
 }
 
 /** A host the provider created or adopted. */
@@ -103,6 +105,8 @@ export interface Provider {
   readonly name: string;
   /** Checks the platform answers and, for 'deploy', that the inputs exist (image); creates nothing. */
   preflight(scope?: 'connect' | 'deploy'): Promise<void>;
+  /** What apply would create, without asking the platform (a dry run while it is unreachable). */
+  offlinePlan?(desired: DesiredCluster): Plan;
   /** Reads live state; refuses (NkdError Usage) foreign resources before anything is created. */
   plan(desired: DesiredCluster, journal: Journal): Promise<Plan>;
   /** Creates what the plan says; idempotent; records each resource before and after. */

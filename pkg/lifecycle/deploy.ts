@@ -1,5 +1,6 @@
 import { chmod, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { operatorImageOf } from '../config/resolve.js';
 import type { ClusterConfig } from '../config/types.gen.js';
 import { providerForConfig, type ProviderOverrides } from '../infra/factory.js';
 import { Journal } from '../infra/journal.js';
@@ -8,14 +9,15 @@ import { NkdError, usageError } from '../ui/errors.js';
 import { formatDuration, type Ui } from '../ui/output.js';
 import { desiredCluster } from './desired.js';
 import { runPhases, type Phase } from './phases.js';
+import { dryRunPlan } from './dry-run.js';
+import { DEFAULT_TIMEOUTS } from './timeouts.js';
 import { formatPlan } from './plan-output.js';
 import { renderWithAssets, type RenderFn, type RenderResult } from './render-port.js';
 
 /** The journal of a cluster directory. */
 export const journalPath = (dir: string): string => join(dir, '.nkd', 'journal.json');
 
-/** Default bounds of the waiting phases. */
-export const DEFAULT_TIMEOUTS = { apiMs: 20 * 60_000, nodesMs: 30 * 60_000 };
+export { DEFAULT_TIMEOUTS } from './timeouts.js';
 
 /** What deploy and extend need; the injectable parts default to the real ones. */
 export interface DeployOptions {
@@ -26,7 +28,7 @@ export interface DeployOptions {
   baseDir: string;
   ui: Ui;
   signal?: AbortSignal;
-  /** Stop after printing the plan. */
+  /** Print the plan and stop, writing nothing (an offline plan when the platform is down). */
   dryRun?: boolean;
   /** extend: rotate the bootstrap token and require an existing deployment. */
   mode?: 'deploy' | 'extend';
@@ -71,6 +73,14 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     throw usageError(`nkd extend: no deployed cluster in ${dir} (no ${jfile})`, 'run `nkd deploy` first, or point --dir at the cluster directory');
   }
   const journal = await Journal.open(jfile, { clusterId: config.metadata.name, provider: provider.name, providerConfig: chosen.journalConfig });
+  if (opts.dryRun) {
+    try {
+      const plan = await dryRunPlan({ config, dir, ui, provider, journal });
+      return { plan, dryRun: true, hosts: [], applied: [], phases: [] };
+    } finally {
+      if (!opts.provider) await provider.close();
+    }
+  }
   const result: DeployResult = { plan: { provider: provider.name, clusterId: config.metadata.name, items: [], desired: { clusterId: config.metadata.name, nodes: [] }, warnings: [] }, dryRun: !!opts.dryRun, hosts: [], applied: [], phases: [] };
   let rendered: RenderResult | undefined;
   const afterPhase = async (name: string, ms: number): Promise<void> => {
@@ -103,10 +113,6 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       },
     ];
     await runPhases(prepare, { ui, signal: opts.signal, afterPhase });
-    if (opts.dryRun) {
-      ui.info('dry run: nothing was created (remove --dry-run to apply this plan)');
-      return result;
-    }
     await journal.resetPhases();
     const apply: Phase[] = [
       ...(mode === 'extend' ? [joinTokenPhase(opts, () => must(rendered))] : []),
@@ -224,7 +230,7 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
           return;
         }
         const make = opts.operatorManifests ?? (await loadOperatorManifests());
-        const objects = make({ namespace: op.namespace, image: op.image, kubernetesVersion: config.spec.kubernetes.version }) as Parameters<typeof kube.applyObjects>[1];
+        const objects = make({ namespace: op.namespace, image: operatorImageOf(config), kubernetesVersion: config.spec.kubernetes.version }) as Parameters<typeof kube.applyObjects>[1];
         const client = await kc();
         const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
         if (crds.length > 0) {
@@ -233,7 +239,7 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
         }
         const rest = objects.filter((o) => o.kind !== 'CustomResourceDefinition');
         result.applied.push(...(await kube.applyObjects(client, rest, { signal, source: 'the upgrade operator' })));
-        ui.ok(`upgrade operator ${op.image} in namespace ${op.namespace}`);
+        ui.ok(`upgrade operator ${operatorImageOf(config)} in namespace ${op.namespace}`);
       },
     },
     {

@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../config/types.gen.js';
 import type { Ui } from '../ui/output.js';
+import { writeGitignore } from './gitignore.js';
 
 import type { RenderResult } from '../assets/render.js';
 
@@ -12,5 +13,7 @@ export type RenderFn = (config: ClusterConfig, opts: { dir: string; ui?: Ui; rot
 /** pkg/assets/render.ts renderCluster, loaded lazily (it pulls in the whole asset graph). */
 export const renderWithAssets: RenderFn = async (config, opts) => {
   const { renderCluster } = await import('../assets/render.js');
-  return renderCluster(config, opts);
+  const r = await renderCluster(config, opts);
+  await writeGitignore(r.dir);
+  return r;
 };

@@ -28,6 +28,8 @@ export interface NkdErrorOptions {
   hint?: string;
   /** Further lines, each a complete statement (for example one per invalid field). */
   details?: string[];
+  /** Things worth a look that did not cause the failure (printed as warnings after the details). */
+  warnings?: string[];
   /** The underlying error. */
   cause?: unknown;
 }
@@ -37,6 +39,7 @@ export class NkdError extends Error {
   readonly code: ExitCodeValue;
   readonly hint?: string;
   readonly details: string[];
+  readonly warnings: string[];
 
   constructor(message: string, opts: NkdErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -44,6 +47,7 @@ export class NkdError extends Error {
     this.code = opts.code ?? ExitCode.Failure;
     this.hint = opts.hint;
     this.details = opts.details ?? [];
+    this.warnings = opts.warnings ?? [];
   }
 }
 
@@ -59,9 +63,43 @@ export function wrapError(context: string, err: unknown): NkdError {
       code: err.code,
       hint: err.hint,
       details: err.details,
+      warnings: err.warnings,
       cause: err,
     });
   }
   const msg = err instanceof Error ? err.message : String(err);
   return new NkdError(`${context}: ${msg}`, { cause: err });
+}
+
+/** What a file-system error code means, in words a user can act on. */
+const FS_CODES: Record<string, { what: string; hint: string; code: ExitCodeValue }> = {
+  ENOENT: { what: 'no such file or directory', hint: 'check the path', code: ExitCode.Usage },
+  EACCES: { what: 'permission denied', hint: 'check the permissions of the path and its parent directories, or run as a user who may access it', code: ExitCode.Usage },
+  EPERM: { what: 'operation not permitted', hint: 'check the permissions and attributes of the path', code: ExitCode.Usage },
+  ENOTDIR: { what: 'a part of the path is a file, not a directory', hint: 'give a path whose parents are directories', code: ExitCode.Usage },
+  EISDIR: { what: 'is a directory, not a file', hint: 'give the path of a file', code: ExitCode.Usage },
+  ELOOP: { what: 'too many levels of symbolic links (a symlink loop)', hint: 'fix the symbolic link so it points at a real file', code: ExitCode.Usage },
+  ENAMETOOLONG: { what: 'the path is too long', hint: 'use a shorter path', code: ExitCode.Usage },
+  EROFS: { what: 'read-only file system', hint: 'use a directory on a writable file system', code: ExitCode.Usage },
+  EEXIST: { what: 'already exists', hint: 'remove it or choose another path', code: ExitCode.Usage },
+  ENOTEMPTY: { what: 'directory not empty', hint: 'remove its contents or choose another path', code: ExitCode.Usage },
+  EINVAL: { what: 'invalid argument for this kind of file', hint: 'use a regular file or directory', code: ExitCode.Usage },
+  ENXIO: { what: 'no such device', hint: 'use a regular file', code: ExitCode.Usage },
+  EIO: { what: 'input/output error', hint: 'use a regular file on a working disk', code: ExitCode.Failure },
+  ENOSPC: { what: 'no space left on the device', hint: 'free some space and run the command again', code: ExitCode.Failure },
+  EDQUOT: { what: 'disk quota exceeded', hint: 'free some space and run the command again', code: ExitCode.Failure },
+  EMFILE: { what: 'too many open files', hint: 'raise the limit (ulimit -n) and run the command again', code: ExitCode.Failure },
+  EBUSY: { what: 'resource busy', hint: 'wait for the other user of the file and run the command again', code: ExitCode.Failure },
+};
+
+/**
+ * A file-system error (errno code and path, as Node raises them) as an NkdError that names
+ * the path, what happened and the fix; undefined for any other error.
+ */
+export function fsError(err: unknown, what?: string): NkdError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const known = e && typeof e === 'object' && typeof e.code === 'string' ? FS_CODES[e.code] : undefined;
+  if (!known || !(e instanceof Error) || (e.path === undefined && e.syscall === undefined && what === undefined)) return undefined;
+  const subject = what ?? e.path ?? 'a file';
+  return new NkdError(`${subject}: ${known.what} (${e.code}${e.syscall ? ` in ${e.syscall}` : ''})`, { code: known.code, hint: known.hint, cause: err });
 }

@@ -51,7 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    await run('node', [main(), 'destroy', '--dir', dir]).catch(() => undefined);
+    await run('node', [main(), 'destroy', '--yes', '--dir', dir]).catch(() => undefined);
   } finally {
     await v?.close();
     await daemon?.stop();
@@ -111,7 +111,7 @@ describe('nkd deploy, Ctrl-C, resume, timeout and destroy through the CLI on a r
     expect(status.certificates.length).toBeGreaterThanOrEqual(3);
     expect(status.resources.map((r: { kind: string; name: string; state: string }) => `${r.kind} ${r.name} ${r.state}`)).toContain(`domain ${CLUSTER}-master-1 running`);
 
-    const destroyed = await nkd(['destroy', '--dir', dir]);
+    const destroyed = await nkd(['destroy', '--yes', '--dir', dir]);
     expect(destroyed.code).toBe(0);
     expect(destroyed.stderr).toContain(`✓ cluster ${CLUSTER} destroyed: 9 resources deleted, none remain`);
     expect((await listDomains(v)).filter((d) => d.startsWith(CLUSTER))).toEqual([]);

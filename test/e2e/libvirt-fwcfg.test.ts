@@ -101,7 +101,7 @@ describe('deploying test guests on a real libvirtd with QEMU software emulation'
     const status = JSON.parse((await nkd(['--json', 'status', '--dir', dir])).stdout);
     expect(status.resources.filter((r: { kind: string }) => r.kind === 'domain').map((r: { state: string }) => r.state)).toEqual(['shut off', 'shut off', 'shut off']);
     expect(status.resources).toHaveLength(3 + 3 * NODES.length);
-    const destroyed = await nkd(['--json', 'destroy', '--dir', dir]);
+    const destroyed = await nkd(['--json', 'destroy', '--yes', '--dir', dir]);
     const report = JSON.parse(destroyed.stdout);
     expect(report.remaining).toEqual([]);
     expect(report.deleted).toHaveLength(3 + 3 * NODES.length);

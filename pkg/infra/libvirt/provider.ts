@@ -61,11 +61,29 @@ export class LibvirtProvider implements Provider {
       await this.v.run(['uri']);
     } catch (e) {
       throw new NkdError(`spec.libvirt.uri: cannot connect to libvirt at "${this.settings.uri}": ${e instanceof VirshError ? e.stderr.trim() : String(e)}`, {
-        code: ExitCode.Usage,
+        code: ExitCode.Failure,
         hint: 'start libvirtd (and virtlogd) on that host, or fix spec.libvirt.uri',
         cause: e,
       });
     }
+  }
+
+  /** What a deploy would create, without asking libvirt (a dry run while libvirt is down). */
+  offlinePlan(desired: DesiredCluster): Plan {
+    const s = this.settings;
+    const id = desired.clusterId;
+    const items: PlanItem[] = [];
+    if (s.network.mode === 'nat') items.push({ kind: 'network', name: s.network.name, action: 'create', reason: `NAT network ${s.network.cidr}` });
+    else if (!s.network.bridge) items.push({ kind: 'network', name: s.network.name, action: 'adopt', reason: 'existing network (not deleted by destroy)' });
+    items.push({ kind: 'pool', name: s.pool.name, action: 'create', reason: `directory ${s.pool.path}` });
+    const format = /\.raw$|\.img$/.test(s.osImage) ? 'raw' : 'qcow2';
+    items.push({ kind: 'volume', name: names.base(id, format), action: 'create', reason: `base image from ${s.osImage}` });
+    for (const n of desired.nodes) {
+      items.push({ kind: 'volume', name: names.ignition(id, n.name), node: n.name, action: 'create', reason: 'Ignition config (fw_cfg opt/com.coreos/config)' });
+      items.push({ kind: 'volume', name: names.disk(id, n.name), node: n.name, action: 'create', reason: `${n.diskGiB} GiB overlay of the base image` });
+      items.push({ kind: 'domain', name: names.domain(id, n.name), node: n.name, action: 'create', reason: `${n.role}, ${n.cpus} CPU, ${n.memoryMiB} MiB${n.ip ? ', ' + n.ip : ''}` });
+    }
+    return { provider: LIBVIRT, clusterId: id, items, desired, warnings: [] };
   }
 
   async plan(desired: DesiredCluster, journal: Journal): Promise<Plan> {

@@ -60,25 +60,26 @@ describe('nkd deploy, status and destroy on bad input (the real CLI)', () => {
     expect(existsSync(join(dir, 'c', '.nkd', 'journal.json'))).toBe(false);
   });
 
-  it('refuses an unreachable libvirt URI before creating anything', async () => {
+  it('stops at an unreachable libvirt URI before creating anything, as a runtime failure (exit 1)', async () => {
     await fakeQcow2(join(dir, 'os.qcow2'));
     const f = await clusterFile((d) => {
       d.spec.libvirt.uri = 'qemu+tcp://127.0.0.1:1/system';
       d.spec.libvirt.osImage = join(dir, 'os.qcow2');
     });
     const r = await nkd(['deploy', '-f', f, '--dir', join(dir, 'c')]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/✗ spec\.libvirt\.uri: cannot connect to libvirt at "qemu\+tcp:\/\/127\.0\.0\.1:1\/system": /);
     expect(r.stderr).toContain('hint: start libvirtd (and virtlogd) on that host, or fix spec.libvirt.uri');
   });
 
-  it('says which directory has no cluster when destroy or status find no journal', async () => {
-    const d = await nkd(['destroy', '--dir', join(dir, 'nothing')]);
+  it('says which directory has no cluster when destroy or status find none, creating nothing', async () => {
+    const d = await nkd(['destroy', '--yes', '--dir', join(dir, 'nothing')]);
     expect(d.code).toBe(2);
-    expect(d.stderr).toContain(`✗ nkd destroy: no journal in ${join(dir, 'nothing')}`);
+    expect(d.stderr).toContain(`✗ nkd destroy: ${join(dir, 'nothing')}: no such directory`);
     const s = await nkd(['status', '--dir', join(dir, 'nothing')]);
     expect(s.code).toBe(2);
-    expect(s.stderr).toContain(`✗ nkd status: ${join(dir, 'nothing')} is not a cluster directory (no journal, no pki/)`);
+    expect(s.stderr).toContain(`✗ nkd status: ${join(dir, 'nothing')}: no such directory`);
+    expect(existsSync(join(dir, 'nothing'))).toBe(false);
   });
 
   it('refuses extend on a directory that was never deployed', async () => {
@@ -92,7 +93,7 @@ describe('nkd deploy, status and destroy on bad input (the real CLI)', () => {
     expect(r.stderr).toContain(`✗ nkd extend: no deployed cluster in ${join(dir, 'c')}`);
   });
 
-  it('renders and prints the plan as JSON with --dry-run --json, creating nothing', async () => {
+  it('prints the plan as JSON with --dry-run --json, writing nothing', async () => {
     await fakeQcow2(join(dir, 'os.qcow2'));
     const f = await clusterFile((d) => {
       d.spec.libvirt.uri = 'test:///default';
@@ -107,16 +108,15 @@ describe('nkd deploy, status and destroy on bad input (the real CLI)', () => {
       'create volume demo-master-1.ign', 'create volume demo-master-1.qcow2', 'create domain demo-master-1',
       'create volume demo-worker-1.ign', 'create volume demo-worker-1.qcow2', 'create domain demo-worker-1',
     ]);
-    expect(existsSync(join(dir, 'c', 'ignition', 'master-1.ign'))).toBe(true);
-    expect(existsSync(join(dir, 'c', '.nkd', 'journal.json'))).toBe(false);
+    expect(existsSync(join(dir, 'c'))).toBe(false);
   }, 120_000);
 
   it('refuses to destroy when libvirt is unreachable, keeping the journal', async () => {
     const { Journal } = await import('../../../pkg/infra/journal.js');
     const j = await Journal.open(join(dir, 'c', '.nkd', 'journal.json'), { clusterId: 'demo', provider: 'libvirt', providerConfig: { uri: 'qemu+tcp://127.0.0.1:1/system', network: 'nkd-demo', networkMode: 'nat', pool: 'nkd-demo', poolPath: '/x' } });
     await j.done({ kind: 'domain', name: 'demo-master-1' });
-    const r = await nkd(['destroy', '--dir', join(dir, 'c')]);
-    expect(r.code).toBe(2);
+    const r = await nkd(['destroy', '--yes', '--dir', join(dir, 'c')]);
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/✗ spec\.libvirt\.uri: cannot connect to libvirt at "qemu\+tcp:\/\/127\.0\.0\.1:1\/system"/);
     expect((await Journal.read(j.file))?.entries).toHaveLength(1);
   });

@@ -19,8 +19,11 @@ describe('nkd template and nkd validate (built binary)', () => {
     writeFileSync(join(dir, 'c.yaml'), t.stdout);
     const v = runNkd(['validate', '-f', 'c.yaml'], { cwd: dir });
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(new RegExp(`^c\\.yaml: valid: cluster demo on ${platform}, 3 control-plane \\+ 2 worker nodes, Kubernetes [0-9.]+ \\(2 warnings\\)\\n$`));
+    expect(v.stdout).toMatch(new RegExp(`^c\\.yaml: valid: cluster demo on ${platform}, 3 control-plane nodes \\+ 2 worker nodes, Kubernetes [0-9.]+ \\(4 warnings\\)\\n$`));
+    expect(v.stderr).toContain('! c.yaml:');
     expect(v.stderr).toContain('spec.os.releaseImage: the digest is all zeros: a placeholder');
+    expect(v.stderr).toContain("spec.access.sshAuthorizedKeys: holds the example's placeholder key");
+    expect(v.stderr).toContain('spec.upgradeOperator.image: not set: deploy installs localhost/nkd-operator:');
     expect(v.stderr).toContain('spec.os.cgroupVersion: the hosts boot cgroup v1, which Kubernetes');
     expect(readdirSync(dir)).toEqual(['c.yaml']);
   });

@@ -12,7 +12,7 @@ async function problems(mutate: (d: Record<string, any>) => void, base = validCl
   } catch (e) {
     expect(e).toBeInstanceOf(NkdError);
     expect((e as NkdError).code).toBe(ExitCode.Usage);
-    return (e as NkdError).details;
+    return [...(e as NkdError).details, ...(e as NkdError).warnings.map((w) => 'warning: ' + w)];
   }
 }
 

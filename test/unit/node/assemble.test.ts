@@ -127,7 +127,9 @@ describe('buildNodeIgnition', () => {
   });
 
   test('refuses a VIP interface name that could break a config file, naming the field', async () => {
-    const c = await ha((d) => (d.spec.kubernetes.controlPlaneEndpoint.vip.interface = 'eth0; rm -rf /'));
+    // validate refuses it first (schema pattern); this is the node layer's own guard.
+    const c = structuredClone(await ha());
+    c.spec.kubernetes.controlPlaneEndpoint.vip.interface = 'eth0; rm -rf /';
     const m1 = c.spec.nodes[0]!;
     expect(() => buildNodeIgnition(c, m1, extrasFor(c, m1))).toThrow(NkdError);
     expect(() => buildNodeIgnition(c, m1, extrasFor(c, m1))).toThrow('spec.kubernetes.controlPlaneEndpoint.vip.interface: invalid value');
