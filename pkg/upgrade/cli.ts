@@ -119,10 +119,15 @@ async function call<T>(what: string, target: ApiTarget, p: () => Promise<T>): Pr
 /** How long `nkd upgrade` keeps following while the API server does not answer. */
 export const FOLLOW_OUTAGE_MS = 10 * 60_000;
 
-/** An error that says the API server is away for now (connection refused or reset, 5xx), not that the request is wrong. */
-export function transientApiError(e: unknown): boolean {
+/**
+ * An error that says the API server is away for now (connection refused or reset, 5xx), not that
+ * the request is wrong. With `credentialsWorked` (they were accepted earlier in this run) a 401 or
+ * 403 counts too: an API server that just restarted refuses everyone until its RBAC caches are
+ * filled (seen on the real cluster after `kubeadm upgrade apply`).
+ */
+export function transientApiError(e: unknown, o: { credentialsWorked?: boolean } = {}): boolean {
   const cause = e instanceof NkdError ? e.cause : e;
-  if (cause instanceof ApiException) return cause.code >= 500;
+  if (cause instanceof ApiException) return cause.code >= 500 || (!!o.credentialsWorked && (cause.code === 401 || cause.code === 403));
   return !(cause instanceof NkdError) && cause !== undefined;
 }
 
@@ -196,7 +201,7 @@ export async function runUpgrade(dir: string | undefined, f: UpgradeFlags, out: 
     } catch (e) {
       // The API server goes away while its own node reboots (all of it, with one control-plane
       // node): keep following through an outage, within a bound.
-      if (!transientApiError(e)) throw e;
+      if (!transientApiError(e, { credentialsWorked: true })) throw e;
       outageSince ??= Date.now();
       if (Date.now() - outageSince > FOLLOW_OUTAGE_MS) throw e;
       if (last !== 'outage') out.info(`the API server does not answer (a control-plane node rebooting?); following again when it does, for up to ${FOLLOW_OUTAGE_MS / 60_000} minutes`);

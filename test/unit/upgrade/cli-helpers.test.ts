@@ -53,6 +53,9 @@ describe('following an Upgrade through an API outage', () => {
     expect(transientApiError(upgradeApiError('reading Upgrade u', refused, target))).toBe(true);
     expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(503, 'unavailable', '{}', {}), target))).toBe(true);
     expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(403, 'forbidden', '{}', {}), target))).toBe(false);
+    // once the credentials were accepted, a restarted API server's refusals are waited out
+    expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(403, 'forbidden', '{}', {}), target), { credentialsWorked: true })).toBe(true);
+    expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(404, 'not found', '{}', {}), target), { credentialsWorked: true })).toBe(false);
     expect(transientApiError(new NkdError('Upgrade u was deleted'))).toBe(false);
   });
 });
