@@ -1,20 +1,7 @@
 import { loadClusterText } from '../../../pkg/config/load.js';
-import { formatProblem } from '../../../pkg/config/problems.js';
-import { NkdError, ExitCode } from '../../../pkg/ui/errors.js';
-import { haClusterDoc, toYaml, validClusterDoc } from '../../fixtures/cluster.js';
+import { haClusterDoc, problemsOf, toYaml, validClusterDoc } from '../../fixtures/cluster.js';
 
-async function problems(mutate: (d: Record<string, any>) => void, base = validClusterDoc): Promise<string[]> {
-  const doc = base();
-  mutate(doc);
-  try {
-    const { warnings } = await loadClusterText(toYaml(doc), { file: 'c.yaml', env: {} });
-    return warnings.map((w) => 'warning: ' + formatProblem('c.yaml', w));
-  } catch (e) {
-    expect(e).toBeInstanceOf(NkdError);
-    expect((e as NkdError).code).toBe(ExitCode.Usage);
-    return [...(e as NkdError).details, ...(e as NkdError).warnings.map((w) => 'warning: ' + w)];
-  }
-}
+const problems = problemsOf;
 
 // One mutation of a valid config per case, with the exact message it must produce.
 const cases: Array<[string, (d: Record<string, any>) => void, string]> = [

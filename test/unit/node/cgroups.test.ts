@@ -1,26 +1,11 @@
-import { loadClusterText } from '../../../pkg/config/load.js';
-import { formatProblem } from '../../../pkg/config/problems.js';
 import { kubeadmImageTags, pauseTagFor } from '../../../pkg/config/versions.js';
 import { kubeadmDocuments } from '../../../pkg/kubeadm/node-config.js';
 import { buildNodeIgnition } from '../../../pkg/node/assemble.js';
-import { NkdError } from '../../../pkg/ui/errors.js';
-import { toYaml, validClusterConfig, validClusterDoc } from '../../fixtures/cluster.js';
+import { problemsOf, validClusterConfig } from '../../fixtures/cluster.js';
 import { fileText } from '../ignition/decode.js';
 import { extrasFor } from './scenarios.js';
 
 const inputs = { token: 'abcdef.0123456789abcdef', caCertHash: 'sha256:' + 'ab'.repeat(32) };
-
-async function problemsOf(mutate: (d: Record<string, any>) => void): Promise<string[]> {
-  const doc = validClusterDoc();
-  mutate(doc);
-  try {
-    const { warnings } = await loadClusterText(toYaml(doc), { file: 'c.yaml', env: {} });
-    return warnings.map((w) => 'warning: ' + formatProblem('c.yaml', w));
-  } catch (e) {
-    if (!(e instanceof NkdError)) throw e;
-    return e.details;
-  }
-}
 
 describe('cgroup hierarchy of the hosts', () => {
   test('defaults to v1 with Ignition 3.2.0 (kernel arguments need 3.3.0) and to v2 with 3.3.0 or newer', async () => {
