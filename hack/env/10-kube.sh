@@ -4,8 +4,8 @@
 # hack/kube/build.sh into ${NKD_CACHE_DIR:-$HOME/.cache/nkd}/kube/<version>/ (cold: minutes,
 # cached: seconds). Versions come from pkg/versions/kubernetes.json (testVersions):
 #   newest   -> kube-apiserver, kube-controller-manager, kubeadm (harness + kubeadm checks)
-#   previous -> kubeadm only (validating rendered files of the version upgraded from);
-#               NKD_KUBE_BUILD_ALL=1 builds all three for it too.
+#   further  -> kubeadm only (none listed today: the previous minor's kubeadm was dropped to
+#               pay for the real cluster, docs/testing.md); NKD_KUBE_BUILD_ALL=1 builds all three.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
