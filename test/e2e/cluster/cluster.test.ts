@@ -202,6 +202,7 @@ describe('extend, upgrade and destroy the real cluster', () => {
     expect(report.deleted.map((r) => r.name).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
     const netns = (await sh(['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith('nkdc-'));
     expect(netns).toEqual([]);
+    expect((await sh(['ip', '-br', 'link'])).split('\n').filter((l) => l.startsWith('nkv'))).toEqual([]);
     expect((await shTry(['ls', site.machines.c.workDir])).out.trim()).toBe('');
     expect((await sh(['bash', '-c', 'ps -eo comm | grep -c "^systemd-nspawn$" || true'])).trim()).toBe('0');
     expect((await sh(['bash', '-c', 'find /sys/fs/cgroup -maxdepth 4 -type d -name nkd-e2e | wc -l'])).trim()).toBe('0');

@@ -116,7 +116,10 @@ export class NspawnMachines {
     }
     const ns = this.netns(m.name);
     if (!existsSync(`/run/netns/${ns}`)) await sh(['ip', 'netns', 'add', ns]);
-    if (!existsSync(`/sys/class/net/${this.veth(m.name)}`)) {
+    // the node's end is the truth: a host end left by a namespace the kernel is still tearing
+    // down (netns deletion is asynchronous) is replaced, not trusted
+    if ((await shTry(['ip', '-n', ns, 'link', 'show', 'eth0'])).code !== 0) {
+      await shTry(['ip', 'link', 'del', this.veth(m.name)]);
       await sh(['ip', 'link', 'add', this.veth(m.name), 'type', 'veth', 'peer', 'name', 'eth0', 'address', m.mac, 'netns', ns]);
       await sh(['ip', 'link', 'set', this.veth(m.name), 'master', this.c.bridge, 'up']);
     }
@@ -236,6 +239,9 @@ export class NspawnMachines {
     await this.kill(name);
     const ns = this.netns(name);
     if (existsSync(`/run/netns/${ns}`)) await sh(['ip', 'netns', 'del', ns]);
+    // the kernel destroys the namespace (and the veth pair with it) asynchronously
+    await shTry(['ip', 'link', 'del', this.veth(name)]);
+    await waitFor(`the veth of ${name} to go`, () => (existsSync(`/sys/class/net/${this.veth(name)}`) ? undefined : true), 30_000, 200);
     await this.removeCgroups(name);
     // mounts a crashed machine may have left visible here (none expected: nspawn's are private)
     const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && m.startsWith(this.dir(name) + '/'));
