@@ -115,13 +115,13 @@ describe('the libvirt provider on the test driver', () => {
     });
   });
 
-  it('reports a missing OS image and an unreachable URI as usage errors naming the field', async () => {
+  it('reports a missing OS image as a usage error and an unreachable URI as a runtime failure, each naming the field', async () => {
     const { settings, journal, desired } = await setup();
     const noImage = new LibvirtProvider({ ...settings, osImage: join(dir, 'missing.qcow2') }, v);
     await expect(noImage.plan(desired, journal)).rejects.toMatchObject({ code: ExitCode.Usage, message: expect.stringMatching(/^spec\.libvirt\.osImage: cannot read ".*missing\.qcow2" \(no such file\)$/) });
     const unreachable = new LibvirtProvider({ ...settings, uri: 'qemu+tcp://127.0.0.1:1/system' });
     try {
-      await expect(unreachable.plan(desired, journal)).rejects.toMatchObject({ code: ExitCode.Usage, message: expect.stringMatching(/^spec\.libvirt\.uri: cannot connect to libvirt at "qemu\+tcp:\/\/127\.0\.0\.1:1\/system"/) });
+      await expect(unreachable.plan(desired, journal)).rejects.toMatchObject({ code: ExitCode.Failure, message: expect.stringMatching(/^spec\.libvirt\.uri: cannot connect to libvirt at "qemu\+tcp:\/\/127\.0\.0\.1:1\/system"/) });
     } finally {
       await unreachable.close();
     }

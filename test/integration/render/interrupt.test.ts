@@ -38,7 +38,8 @@ async function consistentRender(dir: string): Promise<string> {
     const sha = createHash('sha256').update(await readFile(join(dir, f.path))).digest('hex');
     if (sha !== f.sha256) throw new Error(`${f.path} does not match manifest.json: a mix of two renders`);
   }
-  const listed = new Set([...manifest.files.map((f) => f.path), 'manifest.json', '.nkd/state.json']);
+  // .gitignore: written by the render command after the commit, not part of the asset tree
+  const listed = new Set([...manifest.files.map((f) => f.path), 'manifest.json', '.nkd/state.json', '.gitignore']);
   const extra = (await listTree(dir)).filter((f) => !listed.has(f) && !f.startsWith('.nkd/'));
   if (extra.length) throw new Error(`files not in manifest.json: ${extra.slice(0, 5).join(', ')}`);
   const labels = new Set<string>();
