@@ -120,14 +120,14 @@ async function call<T>(what: string, target: ApiTarget, p: () => Promise<T>): Pr
 export const FOLLOW_OUTAGE_MS = 10 * 60_000;
 
 /**
- * An error that says the API server is away for now (connection refused or reset, 5xx), not that
- * the request is wrong. With `credentialsWorked` (they were accepted earlier in this run) a 401 or
+ * An error that says the API server is away for now (connection refused or reset, 5xx, 429 — a
+ * starting API server answers "storage is (re)initializing"), not that the request is wrong. With `credentialsWorked` (they were accepted earlier in this run) a 401 or
  * 403 counts too: an API server that just restarted refuses everyone until its RBAC caches are
  * filled (seen on the real cluster after `kubeadm upgrade apply`).
  */
 export function transientApiError(e: unknown, o: { credentialsWorked?: boolean } = {}): boolean {
   const cause = e instanceof NkdError ? e.cause : e;
-  if (cause instanceof ApiException) return cause.code >= 500 || (!!o.credentialsWorked && (cause.code === 401 || cause.code === 403));
+  if (cause instanceof ApiException) return cause.code >= 500 || cause.code === 429 || (!!o.credentialsWorked && (cause.code === 401 || cause.code === 403));
   return !(cause instanceof NkdError) && cause !== undefined;
 }
 

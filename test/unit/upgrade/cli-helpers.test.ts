@@ -52,6 +52,7 @@ describe('following an Upgrade through an API outage', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443'), { code: 'ECONNREFUSED' });
     expect(transientApiError(upgradeApiError('reading Upgrade u', refused, target))).toBe(true);
     expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(503, 'unavailable', '{}', {}), target))).toBe(true);
+    expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(429, 'storage is (re)initializing', '{}', {}), target))).toBe(true);
     expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(403, 'forbidden', '{}', {}), target))).toBe(false);
     // once the credentials were accepted, a restarted API server's refusals are waited out
     expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(403, 'forbidden', '{}', {}), target), { credentialsWorked: true })).toBe(true);
