@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { packageRoot } from '../../pkg/paths.js';
 
 /** What a run of the built nkd binary did. */
@@ -29,6 +29,21 @@ export function stateHome(): string {
   return state;
 }
 
+let traversable = false;
+/**
+ * Lets nobody reach the checkout (search permission only, on each folder above it that lacks
+ * it): a clone under a 0700 folder (mkdtemp, a CI workspace) would otherwise keep nobody from
+ * loading nkd at all, and every run as nobody would fail for that reason instead of the tested one.
+ */
+function traversableByAll(file: string): void {
+  if (traversable) return;
+  for (let d = dirname(file); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+  }
+  traversable = true;
+}
+
 /** The built entry point; throws when `npm run build` has not run. */
 export function nkdBin(): string {
   const bin = join(packageRoot(), 'dist', 'cmd', 'nkd', 'main.js');
@@ -41,7 +56,10 @@ function command(args: string[], opts: RunOptions): { file: string; argv: string
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NKD_') && v !== undefined) env[k] = v;
   const argv = [nkdBin(), ...args];
   const full = { ...env, XDG_STATE_HOME: stateHome(), ...opts.env };
-  if (opts.asNobody) return { file: 'setpriv', argv: ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv], env: full };
+  if (opts.asNobody) {
+    traversableByAll(nkdBin());
+    return { file: 'setpriv', argv: ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv], env: full };
+  }
   return { file: process.execPath, argv, env: full };
 }
 
