@@ -14,7 +14,8 @@ import { GROUP, UPGRADES } from './vocabulary.js';
 export interface ApiTarget { server: string; kubeconfig: string }
 
 /** A network-level cause (no HTTP answer), from the error or its causes; undefined if the server answered. */
-function networkCause(e: unknown): string | undefined {
+/** The network failure (connection refused, reset, TLS, …) behind an error, if that is what it is. */
+export function networkCause(e: unknown): string | undefined {
   for (let c: unknown = e, depth = 0; c && depth < 5; depth++, c = (c as { cause?: unknown }).cause) {
     const code = (c as { code?: unknown }).code;
     if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR\w*|CERT_\w+|DEPTH_ZERO\w*|SELF_SIGNED\w*|UNABLE_TO\w*|ERR_TLS\w*)$/.test(code)) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { ApiException } from '@kubernetes/client-node';
 import { ExitCode, NkdError, usageError } from '../ui/errors.js';
-import { upgradeApiError, type ApiTarget } from './cli-errors.js';
+import { networkCause, upgradeApiError, type ApiTarget } from './cli-errors.js';
 import { ClientNodeApi, isConflict } from './kube-api.js';
 import { operatorManifests, type ManifestOptions } from './manifests.js';
 import { loadKubeConfig } from './operator.js';
@@ -128,7 +128,7 @@ export const FOLLOW_OUTAGE_MS = 10 * 60_000;
 export function transientApiError(e: unknown, o: { credentialsWorked?: boolean } = {}): boolean {
   const cause = e instanceof NkdError ? e.cause : e;
   if (cause instanceof ApiException) return cause.code >= 500 || cause.code === 429 || (!!o.credentialsWorked && (cause.code === 401 || cause.code === 403));
-  return !(cause instanceof NkdError) && cause !== undefined;
+  return networkCause(cause) !== undefined;
 }
 
 /** One line per node of an Upgrade; a pending node shows why it waits. */

@@ -58,5 +58,6 @@ describe('following an Upgrade through an API outage', () => {
     expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(403, 'forbidden', '{}', {}), target), { credentialsWorked: true })).toBe(true);
     expect(transientApiError(upgradeApiError('reading Upgrade u', new ApiException(404, 'not found', '{}', {}), target), { credentialsWorked: true })).toBe(false);
     expect(transientApiError(new NkdError('Upgrade u was deleted'))).toBe(false);
+    expect(transientApiError(upgradeApiError('reading Upgrade u', new TypeError('x is undefined'), target))).toBe(false);
   });
 });
