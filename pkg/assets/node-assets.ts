@@ -1,4 +1,8 @@
+import { nodeIgnitionPath, nodeKubeadmPath, nodeSecretBundlePath } from '../cluster-dir.js';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
+import { platformOf } from '../infra/registry.js';
+import { splitSecrets } from '../ignition/two-stage.js';
+import { HOST } from '../node/host-paths.js';
 import { sha512Hex } from '../ignition/pointer.js';
 import { serializeIgnition } from '../ignition/serialize.js';
 import { kubeadmAction, kubeadmDocuments, kubeadmYaml, type KubeadmAction } from '../kubeadm/node-config.js';
@@ -18,11 +22,13 @@ export interface RenderedKubeadm {
   action: KubeadmAction;
 }
 
-/** A node's Ignition config as written. */
+/** A node's Ignition config as written: the first config its platform hands over. */
 export interface RenderedIgnition {
   path: string;
   bytes: number;
   sha512: string;
+  /** Two-stage platforms: the node's secret bundle (relative path, SHA-512 of its bytes). */
+  secretBundle?: { path: string; sha512: string };
 }
 
 /** Asset name of a node's kubeadm file. */
@@ -42,7 +48,7 @@ export function kubeadmAsset(c: ClusterConfig, node: ClusterNode): Asset<Rendere
       const text = kubeadmYaml(kubeadmDocuments(c, node, { token, caCertHash: hash }));
       return Promise.resolve({
         value: { yaml: text, action: kubeadmAction(c, node) },
-        files: [{ path: `kubeadm/${node.name}.yaml`, contents: text, secret: true }],
+        files: [{ path: nodeKubeadmPath(node.name), contents: text, secret: true }],
       });
     },
   };
@@ -55,28 +61,40 @@ export interface NodePki {
   kubeconfigs: KubeconfigPlan[];
 }
 
-/** The node's Ignition config: buildNodeIgnition (pkg/node) with its kubeadm file and PKI. */
+/**
+ * The node's Ignition config: buildNodeIgnition (pkg/node) with its kubeadm file and PKI. On a
+ * platform that hands over a first stage where others may read it, the secrets (private keys,
+ * kubeconfigs, the kubeadm file, the password hash) go to a separate bundle the first stage
+ * merges from the platform's second-stage source.
+ */
 export function ignitionAsset(c: ClusterConfig, node: ClusterNode, pki: NodePki | undefined, inputs: RenderInputs): Asset<RenderedIgnition> {
   const kubeadm = kubeadmAssetName(node.name);
   const deps = pki
     ? [kubeadm, ...pki.cas.map((p) => caAssetName(p.id)), SA_ASSET, ...pki.leaves.map((l) => l.path), ...pki.kubeconfigs.map((k) => k.path)]
     : [kubeadm];
-  const path = `ignition/${node.name}.ign`;
+  const path = nodeIgnitionPath(node.name);
+  const boot = platformOf(c).boot;
   return {
     name: ignitionAssetName(node.name),
     dependencies: deps,
     generate(parents) {
       const k = parents.get<RenderedKubeadm>(kubeadm);
       const files: HostFile[] = [];
+      const secrets = new Set<string>([HOST.kubeadmConfig]);
       if (pki) {
         const pair = (hostPath: string, p: CertAndKey): void => {
           files.push({ path: `${hostPath}.crt`, contents: p.certPem, mode: 0o644 }, { path: `${hostPath}.key`, contents: p.key.privatePem, mode: 0o600 });
+          secrets.add(`${hostPath}.key`);
         };
         for (const ca of pki.cas) pair(ca.hostPath, parents.get<CertAndKey>(caAssetName(ca.id)));
         const sa = parents.get<KeyPair>(SA_ASSET);
         files.push({ path: '/etc/kubernetes/pki/sa.key', contents: sa.privatePem, mode: 0o600 }, { path: '/etc/kubernetes/pki/sa.pub', contents: sa.publicPem, mode: 0o644 });
+        secrets.add('/etc/kubernetes/pki/sa.key');
         for (const leaf of pki.leaves) pair(leaf.hostPath, parents.get<CertAndKey>(leaf.path));
-        for (const kc of pki.kubeconfigs) files.push({ path: kc.hostPath, contents: parents.get<RenderedKubeconfig>(kc.path).yaml, mode: 0o600 });
+        for (const kc of pki.kubeconfigs) {
+          files.push({ path: kc.hostPath, contents: parents.get<RenderedKubeconfig>(kc.path).yaml, mode: 0o600 });
+          secrets.add(kc.hostPath);
+        }
       }
       const cfg = buildNodeIgnition(c, node, {
         kubeadmYaml: k.yaml,
@@ -85,10 +103,22 @@ export function ignitionAsset(c: ClusterConfig, node: ClusterNode, pki: NodePki 
         baseDir: inputs.baseDir,
         preScriptContents: inputs.preScriptContents,
       });
-      const text = serializeIgnition(cfg);
+      if (boot.kind === 'private') {
+        const text = serializeIgnition(cfg);
+        return Promise.resolve({
+          value: { path, bytes: Buffer.byteLength(text), sha512: sha512Hex(text) },
+          files: [{ path, contents: text, secret: true }],
+        });
+      }
+      const staged = splitSecrets(cfg, secrets, boot.secondStageSource(c, node));
+      const first = serializeIgnition(staged.firstStage);
+      const bundle = nodeSecretBundlePath(node.name);
       return Promise.resolve({
-        value: { path, bytes: Buffer.byteLength(text), sha512: sha512Hex(text) },
-        files: [{ path, contents: text, secret: true }],
+        value: { path, bytes: Buffer.byteLength(first), sha512: sha512Hex(first), secretBundle: { path: bundle, sha512: staged.bundleSha512 } },
+        files: [
+          { path, contents: first, secret: false },
+          { path: bundle, contents: staged.bundleText, secret: true },
+        ],
       });
     },
   };

@@ -6,6 +6,7 @@ import { newBootstrapToken, isBootstrapToken } from '../pki/token.js';
 import type { Asset, AssetOutput, GenerateEnv } from './asset.js';
 import { checkedPair, matchesRecord, readPriorPair, requireCA } from './pki-pair.js';
 import { sha256 } from './store.js';
+import { CLUSTER_PATHS } from '../cluster-dir.js';
 
 /** A CA the user supplies (spec.certificates.userCAs), already read from disk. */
 export interface UserCA {
@@ -23,7 +24,7 @@ export function caAssetName(id: CaId): string {
 /** Name of the service-account key asset. */
 export const SA_ASSET = 'pki/sa';
 /** Name of the bootstrap token asset. */
-export const TOKEN_ASSET = 'auth/bootstrap-token';
+export const TOKEN_ASSET = CLUSTER_PATHS.bootstrapToken;
 
 /** Hash of a JSON-able value (asset inputs). */
 export function inputsHash(v: unknown): string {
@@ -168,7 +169,7 @@ export function serviceAccountAsset(keyType: KeyType): Asset<KeyPair> {
 
 /** The kubeadm bootstrap token: reused across renders unless rotation is asked for. */
 export function bootstrapTokenAsset(): Asset<string> {
-  const path = 'auth/bootstrap-token';
+  const path = CLUSTER_PATHS.bootstrapToken;
   return {
     name: TOKEN_ASSET,
     dependencies: [],

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { loadClusterConfig } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
 import { formatSizeReport, sizeReport } from '../ignition/size.js';
+import { platformOf } from '../infra/registry.js';
 import { ExitCode, NkdError } from '../ui/errors.js';
 import { plural, type Ui } from '../ui/output.js';
 import { checkWritableDir, clusterDir } from '../lifecycle/cluster-dir.js';
@@ -39,7 +40,8 @@ export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<vo
       hint: 're-run nkd render to see its summary (it will change nothing)',
     });
   }
-  const sizes = sizeReport(config.spec.platform, r.nodes.map((n) => ({ name: n.name, bytes: n.ignitionBytes })));
+  const boot = platformOf(config).boot;
+  const sizes = sizeReport(boot.kind === 'two-stage' ? boot.firstStageLimit : undefined, r.nodes.map((n) => ({ name: n.name, bytes: n.ignitionBytes })));
   if (ui.json) {
     ui.result({ ...r, sizes, durationMs: ms });
     return;
@@ -48,10 +50,14 @@ export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<vo
   const keys = r.keysGenerated ? `, ${r.keysGenerated} new ${r.keyType} ${r.keysGenerated === 1 ? 'key' : 'keys'}` : '';
   ui.ok(`rendered cluster ${config.metadata.name} into ${shown} in ${ms} ms: ${plural(r.written.length, 'file')} written, ${r.unchanged.length} unchanged${keys}`);
   ui.print(['Ignition configs:', ...formatSizeReport(sizes).map((l, i) => `  ${l}  ${r.nodes[i]!.role}${r.nodes[i]!.ip ? ` ${r.nodes[i]!.ip}` : ''}`)].join('\n'));
-  if (sizes.some((s) => s.needsPointer)) {
-    ui.warn(`some configs exceed the ${config.spec.platform} user-data limit: deploy serves them and passes a pointer config`);
+  if (boot.kind === 'two-stage') {
+    ui.info(`${config.spec.platform}: each ignition/<node>.ign is a first stage without secrets (it goes to ${boot.via}); the node fetches its ignition/<node>.secret-bundle from nkd's boot service, once`);
+  }
+  const big = sizes.filter((s) => s.tooBig).map((s) => s.name);
+  if (big.length > 0) {
+    ui.warn(`the first stage of ${big.join(', ')} exceeds the limit of ${boot.via}: the platform will refuse it; shorten spec.hooks.preScripts or move large files into a container image`);
   }
   ui.print(`Admin kubeconfig: ${relative(process.cwd(), r.adminKubeconfigPath)} (0600)`);
-  ui.warn(`${shown}/ holds private keys, tokens and kubeconfigs (the control-plane Ignition configs carry the CA keys): ${ignored ? `its .gitignore keeps them out of git` : `your own ${shown}/.gitignore was left alone: make sure it ignores every 0600 file of manifest.json`}; commit only cluster.yaml, manifest.json, .nkd/state.json and the certificates`);
+  ui.warn(`${shown}/ holds private keys, tokens and kubeconfigs (${boot.kind === 'private' ? 'the control-plane Ignition configs carry the CA keys' : 'the secret bundles carry the keys and the kubeadm files'}): ${ignored ? `its .gitignore keeps them out of git` : `your own ${shown}/.gitignore was left alone: make sure it ignores every 0600 file of manifest.json`}; commit only cluster.yaml, manifest.json, .nkd/state.json and the certificates`);
   ui.print(`Next: nkd deploy -f ${o.file}${o.dir ? ` --dir ${o.dir}` : ''}   (nothing outside ${shown}/ was touched)`);
 }

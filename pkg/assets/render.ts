@@ -12,6 +12,7 @@ import { readRenderInputs } from './inputs.js';
 import { ignitionAssetName, type RenderedIgnition } from './node-assets.js';
 import type { RenderState } from './state.js';
 import { ClusterStore, interruptedBeforeCommit, sha256, type CommitHooks } from './store.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 /** One node of a render (contracts.md). */
 export interface RenderedNode {
@@ -23,6 +24,8 @@ export interface RenderedNode {
   ignitionPath: string;
   ignitionSha512: string;
   ignitionBytes: number;
+  /** Two-stage platforms: the node's secret bundle (absolute path, SHA-512 of its bytes). */
+  secretBundle?: { path: string; sha512: string };
 }
 
 /** What a render produced (contracts.md). */
@@ -122,7 +125,7 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
       files: Object.fromEntries(out.files.map((f) => [f.path, hashes.get(f.path)!])),
     };
   }
-  if (store.state) ui?.info(`reusing the CAs, keys and bootstrap token of the previous render (${join(dir, '.nkd/state.json')})`);
+  if (store.state) ui?.info(`reusing the CAs, keys and bootstrap token of the previous render (${new ClusterDir(dir).state})`);
   for (const n of notes.sort()) ui?.info(n);
   if (opts.signal?.aborted) throw interruptedBeforeCommit();
   const result = await store.commit(files, state, opts.commitHooks, hashes, opts.signal);
@@ -140,9 +143,10 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
         ignitionPath: join(dir, ign.path),
         ignitionSha512: ign.sha512,
         ignitionBytes: ign.bytes,
+        ...(ign.secretBundle ? { secretBundle: { path: join(dir, ign.secretBundle.path), sha512: ign.secretBundle.sha512 } } : {}),
       };
     }),
-    adminKubeconfigPath: join(dir, 'auth/admin.conf'),
+    adminKubeconfigPath: new ClusterDir(dir).adminKubeconfig,
     postHookManifests: postRefs.map((r) => (/^https?:\/\//.test(r) ? r : join(dir, r))),
     written: result.written,
     unchanged: result.unchanged,

@@ -1,9 +1,10 @@
 import { canonicalJson } from '../canonical-json.js';
 import { NkdError, ExitCode } from '../ui/errors.js';
 import type { KeyType } from '../pki/keys.js';
+import { CLUSTER_PATHS } from '../cluster-dir.js';
 
 /** Where the render state lives in the cluster directory. */
-export const STATE_PATH = '.nkd/state.json';
+export const STATE_PATH = CLUSTER_PATHS.state;
 
 /** What the state file records about one asset. */
 export interface AssetRecord {

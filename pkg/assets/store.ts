@@ -11,12 +11,13 @@ export { recoverInterruptedRender } from './commit.js';
 import { mapPool } from './pool.js';
 import { diskPrior, type PriorRender } from './prior.js';
 import { parseState, STATE_PATH, stateJson, type RenderState } from './state.js';
+import { CLUSTER_PATHS, RENDERED_FOLDERS } from '../cluster-dir.js';
 
 /** The list of what render wrote, with sha256 and size. */
-export const MANIFEST_PATH = 'manifest.json';
-const LOCK = '.nkd/render.lock';
+export const MANIFEST_PATH = CLUSTER_PATHS.manifest;
+const LOCK = `${CLUSTER_PATHS.internal}/render.lock`;
 /** Paths render owns; their presence without a state file means the state was lost. */
-const OWNED = ['manifest.json', 'pki', 'auth', 'ignition', 'kubeadm'];
+const OWNED = [CLUSTER_PATHS.manifest, ...RENDERED_FOLDERS];
 const BATCH = 64;
 
 /** One line of manifest.json. */
@@ -157,7 +158,7 @@ export class ClusterStore {
       { path: STATE_PATH, contents: stateJson(state), secret: false },
     ];
 
-    await mkdir(join(this.dir, '.nkd'), { recursive: true, mode: 0o700 });
+    await mkdir(join(this.dir, CLUSTER_PATHS.internal), { recursive: true, mode: 0o700 });
     const lock = join(this.dir, LOCK);
     await this.lock(lock);
     try {
@@ -202,7 +203,7 @@ export class ClusterStore {
       }
       // The commit point: once this record exists, the new render is the one that counts.
       // Bookkeeping moves last, in a fixed order (changed is filled by concurrent reads).
-      const bookkeeping = [MANIFEST_PATH, STATE_PATH];
+      const bookkeeping: string[] = [MANIFEST_PATH, STATE_PATH];
       const changedPaths = new Set(changed.map((f) => f.path));
       const moves = [
         ...[...changedPaths].filter((p) => !bookkeeping.includes(p)).sort(),

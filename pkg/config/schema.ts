@@ -131,6 +131,16 @@ export const clusterSchema = {
             internalNetwork: { type: 'string', description: 'Network the nodes are attached to (created when absent).' },
             externalNetwork: { type: 'string', description: 'External network for the router and floating IPs.' },
             availabilityZone: { type: 'string', description: 'Nova availability zone.' },
+            bootServer: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['address'],
+              description: 'Where nkd deploy serves each node its secret bundle, once (user data holds only the secret-free first stage: any pod can read it from the metadata service).',
+              properties: {
+                address: { type: 'string', minLength: 1, description: 'IP or DNS name of the machine running nkd deploy, as the nodes reach it.' },
+                port: { type: 'integer', minimum: 1, maximum: 65535, default: 9080, description: 'TCP port of the boot service.' },
+              },
+            },
           },
         },
         baremetal: {

@@ -177,6 +177,19 @@ export interface OpenStackPlatform {
    * Nova availability zone.
    */
   availabilityZone?: string;
+  /**
+   * Where nkd deploy serves each node its secret bundle, once (user data holds only the secret-free first stage: any pod can read it from the metadata service).
+   */
+  bootServer?: {
+    /**
+     * IP or DNS name of the machine running nkd deploy, as the nodes reach it.
+     */
+    address: string;
+    /**
+     * TCP port of the boot service.
+     */
+    port: number;
+  };
 }
 /**
  * Bare-metal settings (platform: baremetal): PXE/iPXE boot served by nkd, then SSH.

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { ExitCode, NkdError } from '../ui/errors.js';
-import { serializeIgnition } from './serialize.js';
-import { userDataLimit } from './size.js';
 import type { IgnitionConfig, IgnitionVersion } from './types.js';
 
 /** SHA-512 of the exact bytes served, as lower-case hex: the `verification.hash` of a pointer. */
@@ -10,8 +8,8 @@ export function sha512Hex(bytes: string | Buffer): string {
 }
 
 /**
- * A small config that makes Ignition fetch the full one from `url`, check it against
- * `sha512hex` and merge it: what goes into user-data when the full config is too big.
+ * A config that makes Ignition fetch another from `url`, check it against `sha512hex` and
+ * merge it (the first stage of a two-stage platform merges the node's secret bundle so).
  */
 export function pointerConfig(version: IgnitionVersion, url: string, sha512hex: string): IgnitionConfig {
   if (!/^[0-9a-f]{128}$/.test(sha512hex)) {
@@ -33,22 +31,4 @@ export function pointerConfig(version: IgnitionVersion, url: string, sha512hex: 
     });
   }
   return { ignition: { version, config: { merge: [{ source: url, verification: { hash: `sha512-${sha512hex}` } }] } } };
-}
-
-/** What goes into a node's user-data: the full config, or a pointer to where it is served. */
-export interface UserData {
-  /** The bytes to send as user-data. */
-  text: string;
-  /** True when `text` is a pointer config. */
-  pointer: boolean;
-}
-
-/**
- * The full config when it fits the platform's user-data limit, else a compact pointer config
- * that merges it from `url()` (called only then) with its SHA-512.
- */
-export function userDataFor(opts: { platform: string; version: IgnitionVersion; full: string; url: () => string }): UserData {
-  const limit = userDataLimit(opts.platform);
-  if (limit === undefined || Buffer.byteLength(opts.full) <= limit) return { text: opts.full, pointer: false };
-  return { text: serializeIgnition(pointerConfig(opts.version, opts.url(), sha512Hex(opts.full)), { compact: true }), pointer: true };
 }

@@ -8,14 +8,6 @@
  */
 export const OPENSTACK_USER_DATA_MAX_RAW = 49149;
 
-/**
- * Largest config (raw bytes, before the platform's own encoding) a platform accepts as
- * user-data; undefined when there is no practical limit (libvirt fw_cfg, served over HTTP).
- */
-export function userDataLimit(platform: string): number | undefined {
-  return platform === 'openstack' ? OPENSTACK_USER_DATA_MAX_RAW : undefined;
-}
-
 /** One config's line in the size report. */
 export interface SizeRow {
   /** Node name. */
@@ -24,22 +16,24 @@ export interface SizeRow {
   bytes: number;
   /** The platform's limit, if any. */
   limit?: number;
-  /** True when the full config exceeds the limit and a pointer config must be used. */
-  needsPointer: boolean;
+  /** True when the config exceeds the platform's limit: the platform cannot hand it over. */
+  tooBig: boolean;
 }
 
-/** Sizes of every node's config against the platform's limit, in the order given. */
-export function sizeReport(platform: string, configs: Array<{ name: string; bytes: number }>): SizeRow[] {
-  const limit = userDataLimit(platform);
-  return configs.map(({ name, bytes }) => ({ name, bytes, ...(limit === undefined ? {} : { limit }), needsPointer: limit !== undefined && bytes > limit }));
+/**
+ * Sizes of every node's first config against the platform's limit on it (raw bytes, before
+ * the platform's own encoding; none for fw_cfg or a served config), in the order given.
+ */
+export function sizeReport(limit: number | undefined, configs: Array<{ name: string; bytes: number }>): SizeRow[] {
+  return configs.map(({ name, bytes }) => ({ name, bytes, ...(limit === undefined ? {} : { limit }), tooBig: limit !== undefined && bytes > limit }));
 }
 
-/** The report as aligned text lines, e.g. `master-1  38.2 KiB  (limit 48.0 KiB)  pointer`. */
+/** The report as aligned text lines, e.g. `master-1  38.2 KiB  (limit 48.0 KiB)`. */
 export function formatSizeReport(rows: SizeRow[]): string[] {
   const width = Math.max(4, ...rows.map((r) => r.name.length));
   const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
   return rows.map((r) => {
     const limit = r.limit === undefined ? '' : `  (limit ${kib(r.limit)})`;
-    return `${r.name.padEnd(width)}  ${kib(r.bytes).padStart(10)}${limit}${r.needsPointer ? '  too big: pointer config' : ''}`;
+    return `${r.name.padEnd(width)}  ${kib(r.bytes).padStart(10)}${limit}${r.tooBig ? '  too big' : ''}`;
   });
 }

@@ -1,3 +1,4 @@
+import type { JsonObject } from './platform.js';
 import { readFile } from 'node:fs/promises';
 import { NkdError, ExitCode } from '../ui/errors.js';
 import { writeFileAtomic } from '../atomic-write.js';
@@ -29,8 +30,8 @@ export interface JournalData {
   version: 1;
   clusterId: string;
   provider: string;
-  /** Provider settings destroy needs without the cluster file (libvirt: uri, pool, network). */
-  providerConfig: Record<string, string>;
+  /** The platform's settings destroy needs without the cluster file (its PlatformProvider.toJournal; never secrets). */
+  providerConfig: JsonObject;
   entries: JournalEntry[];
   phases: Record<string, PhaseRecord>;
 }
@@ -51,7 +52,7 @@ export class Journal {
   ) {}
 
   /** Opens the journal at `file`, or starts an empty one (written on the first change). */
-  static async open(file: string, init: { clusterId: string; provider: string; providerConfig?: Record<string, string> }): Promise<Journal> {
+  static async open(file: string, init: { clusterId: string; provider: string; providerConfig?: JsonObject }): Promise<Journal> {
     const existing = await Journal.read(file);
     if (existing) {
       if (existing.clusterId !== init.clusterId || existing.provider !== init.provider) {
@@ -105,7 +106,7 @@ export class Journal {
     return this.data.provider;
   }
   /** Provider settings recorded for destroy. */
-  get providerConfig(): Readonly<Record<string, string>> {
+  get providerConfig(): Readonly<JsonObject> {
     return this.data.providerConfig;
   }
   /** Every entry, in the order first recorded. */

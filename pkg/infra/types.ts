@@ -5,26 +5,35 @@
  */
 import type { Journal } from './journal.js';
 
-/** One host the cluster needs, as the provider sees it (sizes resolved, config rendered). */
-export interface DesiredNode {
+/** The size of a virtual machine (platforms whose `sizedNodes` is true). */
+export interface NodeSize {
+  cpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+}
+
+/**
+ * One host the cluster needs, as the provider sees it (config rendered). `N` is what the
+ * platform adds per node: a size for virtual machines, a flavor, a BMC, an install disk...
+ */
+export type DesiredNode<N extends object = object> = N & {
   name: string;
   role: 'control-plane' | 'worker';
   ip?: string;
   mac?: string;
-  cpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  /** Absolute path of this node's rendered Ignition config. */
+  /** Absolute path of the config the platform hands the node first (the whole config, or the first stage). */
   ignitionPath: string;
   /** sha512 of that file (hex): a changed config is re-delivered, an unchanged one is not. */
   ignitionSha512: string;
-}
+  /** Two-stage platforms: the node's secret bundle, which the boot service hands over once. */
+  secretBundle?: { path: string; sha512: string };
+};
 
 /** Everything a provider needs to know about the cluster. */
-export interface DesiredCluster {
+export interface DesiredCluster<N extends object = object> {
   /** The cluster id (metadata.name): every resource carries it as its tag. */
   clusterId: string;
-  nodes: DesiredNode[];
+  nodes: Array<DesiredNode<N>>;
 }
 
 /** What a plan does with one resource. */
@@ -42,12 +51,12 @@ export interface PlanItem {
 }
 
 /** What apply would do; printed by deploy and emitted by --json. */
-export interface Plan {
+export interface Plan<N extends object = object> {
   provider: string;
   clusterId: string;
   items: PlanItem[];
   /** The desired state the plan was made for (apply works from it). */
-  desired: DesiredCluster;
+  desired: DesiredCluster<N>;
   /** Things that may fail later (e.g. more memory asked for than the host has); printed with the plan. */
   warnings: string[];
   /** Set when the plan was made without asking the platform (dry run, platform unreachable): why. */
@@ -100,17 +109,32 @@ export interface ResourceStatus extends ResourceRef {
   inJournal: boolean;
 }
 
+/** A long-running service a provider starts for booting nodes (second stages, PXE scripts). */
+export interface BootService {
+  /** Where it listens, e.g. http://10.0.0.1:9080. */
+  readonly url: string;
+  /** The nodes it handed their secret bundle to. */
+  served(): string[];
+  /** Stops listening and drops open connections. */
+  stop(): Promise<void>;
+}
+
 /** A provider: plan, apply, destroy (see docs/adr/0300-provider-contract-and-journal.md). */
-export interface Provider {
+export interface Provider<N extends object = object> {
   readonly name: string;
   /** Checks the platform answers and, for 'deploy', that the inputs exist (image); creates nothing. */
   preflight(scope?: 'connect' | 'deploy'): Promise<void>;
   /** What apply would create, without asking the platform (a dry run while it is unreachable). */
-  offlinePlan?(desired: DesiredCluster): Plan;
+  offlinePlan?(desired: DesiredCluster<N>): Plan<N>;
   /** Reads live state; refuses (NkdError Usage) foreign resources before anything is created. */
-  plan(desired: DesiredCluster, journal: Journal): Promise<Plan>;
+  plan(desired: DesiredCluster<N>, journal: Journal): Promise<Plan<N>>;
+  /**
+   * Starts what the nodes need while they boot (two-stage platforms: the secret bundles, once
+   * each). The lifecycle starts it before provisioning and stops it once the nodes are Ready.
+   */
+  serve?(desired: DesiredCluster<N>, opts: RunOptions): Promise<BootService>;
   /** Creates what the plan says; idempotent; records each resource before and after. */
-  apply(plan: Plan, journal: Journal, opts: RunOptions): Promise<Host[]>;
+  apply(plan: Plan<N>, journal: Journal, opts: RunOptions): Promise<Host[]>;
   /** Deletes the journal's resources, then sweeps by cluster tag; retries; reports. */
   destroy(journal: Journal, opts: RunOptions): Promise<DestroyReport>;
   /** Lists the cluster's live resources (journal and tag). */

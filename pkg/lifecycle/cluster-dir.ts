@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ExitCode, NkdError, usageError } from '../ui/errors.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 /**
  * The one rule for the cluster directory of every command: `--dir` (or NKD_DIR) when given,
@@ -74,7 +75,7 @@ export async function checkClusterDir(command: string, dir: string, shown = dir)
   }
   if (!st.isDirectory()) throw usageError(`nkd ${command}: ${shown}: is a file, not a cluster directory`, 'give --dir the cluster directory (the cluster file goes to -f)');
   try {
-    await access(join(dir, '.nkd'), constants.R_OK | constants.X_OK);
+    await access(new ClusterDir(dir).internal, constants.R_OK | constants.X_OK);
   } catch (e) {
     if (code(e) === 'ENOENT') throw usageError(`nkd ${command}: ${shown} is not a cluster directory (no .nkd/ in it)`, 'give --dir the directory `nkd render` or `nkd deploy` wrote');
     throw usageError(`nkd ${command}: ${shown}/.nkd cannot be read (${code(e) ?? String(e)})`, 'run as the user who rendered the cluster');

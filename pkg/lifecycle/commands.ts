@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadClusterConfig } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
 import type { ClusterConfig } from '../config/types.gen.js';
@@ -12,6 +11,7 @@ import { checkClusterDir, checkWritableDir, clusterDir } from './cluster-dir.js'
 import { deploy, journalPath, type DeployResult } from './deploy.js';
 import { destroy } from './destroy.js';
 import { clusterStatus, formatStatus } from './status.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 /** What the CLI passes to the lifecycle commands. */
 export interface CommandContext {
@@ -61,7 +61,7 @@ export async function statusCommand(c: CommandContext, o: { file?: string } = {}
 /** The cluster a rendered (not yet deployed) directory belongs to, from its render state. */
 async function renderedClusterName(dir: string): Promise<string | undefined> {
   try {
-    const state = JSON.parse(await readFile(join(dir, '.nkd', 'state.json'), 'utf8')) as { cluster?: unknown };
+    const state = JSON.parse(await readFile(new ClusterDir(dir).state, 'utf8')) as { cluster?: unknown };
     return typeof state.cluster === 'string' ? state.cluster : undefined;
   } catch {
     return undefined;

@@ -1,10 +1,10 @@
 import { chmod, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { operatorImageOf } from '../config/resolve.js';
 import type { ClusterConfig } from '../config/types.gen.js';
-import { providerForConfig, type ProviderOverrides } from '../infra/factory.js';
 import { Journal } from '../infra/journal.js';
-import type { Host, Plan, Provider } from '../infra/types.js';
+import { providerForConfig } from '../infra/registry.js';
+import type { BootService, Host, Plan, Provider } from '../infra/types.js';
 import { NkdError, usageError } from '../ui/errors.js';
 import { formatDuration, type Ui } from '../ui/output.js';
 import { desiredCluster } from './desired.js';
@@ -13,13 +13,14 @@ import { dryRunPlan } from './dry-run.js';
 import { DEFAULT_TIMEOUTS } from './timeouts.js';
 import { formatPlan } from './plan-output.js';
 import { renderWithAssets, type RenderFn, type RenderResult } from './render-port.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 /** The journal of a cluster directory. */
-export const journalPath = (dir: string): string => join(dir, '.nkd', 'journal.json');
+export const journalPath = (dir: string): string => new ClusterDir(dir).journal;
 
 export { DEFAULT_TIMEOUTS } from './timeouts.js';
 
-/** What deploy and extend need; the injectable parts default to the real ones. */
+/** What deploy and extend are asked to do. */
 export interface DeployOptions {
   config: ClusterConfig;
   /** The cluster directory. */
@@ -33,16 +34,25 @@ export interface DeployOptions {
   /** extend: rotate the bootstrap token and require an existing deployment. */
   mode?: 'deploy' | 'extend';
   timeouts?: { apiMs?: number; nodesMs?: number };
+}
+
+/** Sees each phase end (the tests play kubelets or interrupt the run here). */
+export interface PhaseObserver {
+  phaseDone(name: string): void | Promise<void>;
+}
+
+/**
+ * What the lifecycle is built from; the composition root (cmd/nkd) takes the defaults, tests
+ * inject a provider of theirs, a render stand-in or an observer.
+ */
+export interface LifecycleDeps {
   /** Render step (default pkg/assets renderCluster). */
   render?: RenderFn;
-  /** Provider (default: from spec.platform); an injected one is not closed by deploy. */
+  /** Provider (default: the registry's for spec.platform); an injected one is not closed. */
   provider?: Provider;
-  /** Passed to the default provider (test guests: libvirt direct kernel boot). */
-  providerOverrides?: ProviderOverrides;
-  /** The operator's manifests (default pkg/upgrade/manifests.ts operatorManifests). */
+  /** The operator's manifests (default pkg/upgrade's operatorManifests). */
   operatorManifests?: (opts: { namespace?: string; image: string; kubernetesVersion?: string }) => object[];
-  /** Called after each phase (the interruption tests kill the run here). */
-  afterPhase?: (name: string) => void | Promise<void>;
+  observer?: PhaseObserver;
 }
 
 /** What deploy returns (and prints with --json). */
@@ -61,31 +71,37 @@ export interface DeployResult {
  * wait for Ready nodes → post-hook manifests → install the operator → admin kubeconfig and next
  * steps. Every phase is named, timed and idempotent; an interrupted run resumes on re-run.
  */
-export async function deploy(opts: DeployOptions): Promise<DeployResult> {
+export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Promise<DeployResult> {
   const { config, dir, ui } = opts;
   const mode = opts.mode ?? 'deploy';
-  const render = opts.render ?? renderWithAssets;
+  const render = deps.render ?? renderWithAssets;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const chosen = opts.provider ? { provider: opts.provider, journalConfig: {} } : await providerForConfig(config, opts.providerOverrides);
+  const chosen = deps.provider ? { provider: deps.provider, journalSettings: {} } : await providerForConfig(config);
   const provider = chosen.provider;
   const jfile = journalPath(dir);
   if (mode === 'extend' && !(await Journal.read(jfile))) {
     throw usageError(`nkd extend: no deployed cluster in ${dir} (no ${jfile})`, 'run `nkd deploy` first, or point --dir at the cluster directory');
   }
-  const journal = await Journal.open(jfile, { clusterId: config.metadata.name, provider: provider.name, providerConfig: chosen.journalConfig });
+  const journal = await Journal.open(jfile, { clusterId: config.metadata.name, provider: provider.name, providerConfig: chosen.journalSettings });
   if (opts.dryRun) {
     try {
       const plan = await dryRunPlan({ config, dir, ui, provider, journal });
       return { plan, dryRun: true, hosts: [], applied: [], phases: [] };
     } finally {
-      if (!opts.provider) await provider.close();
+      if (!deps.provider) await provider.close();
     }
   }
   const result: DeployResult = { plan: { provider: provider.name, clusterId: config.metadata.name, items: [], desired: { clusterId: config.metadata.name, nodes: [] }, warnings: [] }, dryRun: !!opts.dryRun, hosts: [], applied: [], phases: [] };
   let rendered: RenderResult | undefined;
   const afterPhase = async (name: string, ms: number): Promise<void> => {
     result.phases.push({ name, ms: Math.round(ms) });
-    await opts.afterPhase?.(name);
+    await deps.observer?.phaseDone(name);
+  };
+  let boot: BootService | undefined;
+  const stopBoot = async (): Promise<void> => {
+    const b = boot;
+    boot = undefined;
+    await b?.stop();
   };
 
   try {
@@ -114,19 +130,45 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     ];
     await runPhases(prepare, { ui, signal: opts.signal, afterPhase });
     await journal.resetPhases();
+    const serving: Phase[] = provider.serve
+      ? [{
+          // Two-stage platforms: nodes fetch their secret bundles while they boot; the service runs until they are Ready.
+          name: 'start the boot service',
+          run: async () => {
+            boot = await provider.serve!(result.plan.desired, { progress: ui, signal: opts.signal });
+            ui.ok(`boot service on ${boot.url}: each node's secret bundle, to that node, once`);
+          },
+        }]
+      : [];
+    const cluster = await clusterPhases({ ...opts, ...deps }, () => must(rendered), result, timeouts);
+    const ready = cluster.findIndex((p) => p.name === 'wait for Ready nodes') + 1;
+    const stopping: Phase[] = provider.serve
+      ? [{
+          name: 'stop the boot service',
+          run: async () => {
+            const served = boot?.served() ?? [];
+            await stopBoot();
+            ui.info(`boot service stopped (${served.length} secret bundle${served.length === 1 ? '' : 's'} served this run)`);
+          },
+        }]
+      : [];
     const apply: Phase[] = [
       ...(mode === 'extend' ? [joinTokenPhase(opts, () => must(rendered))] : []),
+      ...serving,
       {
         name: 'provision',
         run: async () => {
           result.hosts = await provider.apply(result.plan, journal, { progress: ui, signal: opts.signal });
         },
       },
-      ...(await clusterPhases(opts, () => must(rendered), result, timeouts)),
+      ...cluster.slice(0, ready),
+      ...stopping,
+      ...cluster.slice(ready),
     ];
     await runPhases(apply, { ui, signal: opts.signal, journal, afterPhase });
   } finally {
-    if (!opts.provider) await provider.close();
+    await stopBoot();
+    if (!deps.provider) await provider.close();
   }
   const kubeconfig = must(rendered).adminKubeconfigPath;
   result.kubeconfig = kubeconfig;
@@ -153,7 +195,7 @@ function joinTokenPhase(opts: DeployOptions, rendered: () => RenderResult): Phas
     run: async () => {
       const kube = await import('../kube/index.js');
       const { bootstrapTokenSecret } = await import('../pki/token.js');
-      const file = join(opts.dir, 'auth', 'bootstrap-token');
+      const file = new ClusterDir(opts.dir).bootstrapToken;
       const token = (await readFile(file, 'utf8').catch(() => {
         throw new NkdError(`extend: no bootstrap token at ${file}`, { hint: 'run `nkd render` on the cluster directory, then extend again' });
       })).trim();
@@ -166,7 +208,7 @@ function joinTokenPhase(opts: DeployOptions, rendered: () => RenderResult): Phas
 }
 
 /** The phases after provisioning: they talk to the cluster through the admin kubeconfig. */
-async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, result: DeployResult, timeouts: { apiMs: number; nodesMs: number }): Promise<Phase[]> {
+async function clusterPhases(opts: DeployOptions & LifecycleDeps, rendered: () => RenderResult, result: DeployResult, timeouts: { apiMs: number; nodesMs: number }): Promise<Phase[]> {
   const { config, ui, signal } = opts;
   const kube = await import('../kube/index.js');
   const hostLook = (node: string): string | undefined => {

@@ -1,6 +1,7 @@
 import type { ClusterConfig } from '../config/types.gen.js';
-import { providerForConfig, providerForJournal, type ProviderOverrides } from '../infra/factory.js';
 import { Journal } from '../infra/journal.js';
+import type { JsonObject } from '../infra/platform.js';
+import { providerForConfig, providerForJournal } from '../infra/registry.js';
 import type { DestroyReport, Provider } from '../infra/types.js';
 import { NkdError, usageError, wrapError } from '../ui/errors.js';
 import type { Ui } from '../ui/output.js';
@@ -13,34 +14,39 @@ export interface DestroyOptions {
   signal?: AbortSignal;
   /** The cluster file: lets destroy sweep by tag when the journal was lost. */
   config?: ClusterConfig;
+}
+
+/** What destroy is built from: the registry's provider unless one is injected (not closed then). */
+export interface DestroyDeps {
   provider?: Provider;
-  providerOverrides?: ProviderOverrides;
 }
 
 /**
  * `nkd destroy`: deletes every resource in the journal and sweeps by cluster tag, with
  * retries; returns what was deleted, kept and what remains. Throws (exit 1) if any remains.
  */
-export async function destroy(opts: DestroyOptions): Promise<DestroyReport> {
+export async function destroy(opts: DestroyOptions, deps: DestroyDeps = {}): Promise<DestroyReport> {
   const { dir, ui } = opts;
   const file = journalPath(dir);
   const data = await Journal.read(file);
   if (!data && !opts.config) {
     throw usageError(`nkd destroy: no journal in ${dir} (${file})`, 'point --dir at the cluster directory, or give -f cluster.yaml to sweep that cluster\'s resources by tag');
   }
-  let provider = opts.provider;
-  let providerConfig: Record<string, string> = {};
+  let provider = deps.provider;
+  let providerConfig: JsonObject = {};
   if (!provider && opts.config) {
-    const c = await providerForConfig(opts.config, opts.providerOverrides);
+    const c = await providerForConfig(opts.config);
     provider = c.provider;
-    providerConfig = c.journalConfig;
+    providerConfig = c.journalSettings;
   }
   const clusterId = data?.clusterId ?? opts.config?.metadata.name ?? '';
   if (opts.config && data && opts.config.metadata.name !== data.clusterId) {
     throw usageError(`nkd destroy: ${file} is cluster "${data.clusterId}", the cluster file names "${opts.config.metadata.name}"`, 'use the cluster file of this directory, or another --dir');
   }
-  const journal = await Journal.open(file, { clusterId, provider: data?.provider ?? provider?.name ?? 'libvirt', providerConfig });
-  provider ??= await providerForJournal(journal, opts.providerOverrides);
+  const recorded = data?.provider ?? provider?.name;
+  if (!recorded) throw usageError(`nkd destroy: no journal in ${dir} and no platform to sweep`, 'give -f cluster.yaml');
+  const journal = await Journal.open(file, { clusterId, provider: recorded, providerConfig });
+  provider ??= await providerForJournal(journal);
   try {
     await provider.preflight('connect');
     if (!data) ui.warn(`no journal in ${dir}: sweeping ${provider.name} for resources tagged with cluster ${clusterId}`);
@@ -60,6 +66,6 @@ export async function destroy(opts: DestroyOptions): Promise<DestroyReport> {
     ui.ok(`cluster ${clusterId} destroyed: ${report.deleted.length} resources deleted, none remain`);
     return report;
   } finally {
-    if (!opts.provider) await provider.close();
+    if (!deps.provider) await provider.close();
   }
 }

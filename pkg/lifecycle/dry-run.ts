@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ClusterConfig } from '../config/types.gen.js';
 import type { Journal } from '../infra/journal.js';
 import type { DesiredCluster, Plan, Provider } from '../infra/types.js';
 import type { Ui } from '../ui/output.js';
+import { desiredNodeFields } from './desired.js';
 import { formatPlan } from './plan-output.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 async function sha512Of(file: string): Promise<string> {
   try {
@@ -19,16 +20,13 @@ async function sha512Of(file: string): Promise<string> {
  * The desired cluster without rendering: each node's Ignition path in the cluster directory
  * and the hash of the config already there (none when the directory was never rendered).
  */
-export async function desiredWithoutRender(config: ClusterConfig, dir: string): Promise<DesiredCluster> {
+export async function desiredWithoutRender(config: ClusterConfig, dir: string): Promise<DesiredCluster<object>> {
   return {
     clusterId: config.metadata.name,
     nodes: await Promise.all(
       config.spec.nodes.map(async (n) => {
-        const ignitionPath = join(dir, 'ignition', `${n.name}.ign`);
-        return {
-          name: n.name, role: n.role, ip: n.ip, mac: n.mac, cpus: n.cpus, memoryMiB: n.memoryMiB, diskGiB: n.diskGiB,
-          ignitionPath, ignitionSha512: await sha512Of(ignitionPath),
-        };
+        const ignitionPath = new ClusterDir(dir).nodeIgnition(n.name);
+        return { ...desiredNodeFields(config, n), ignitionPath, ignitionSha512: await sha512Of(ignitionPath) };
       }),
     ),
   };
@@ -39,7 +37,7 @@ export async function desiredWithoutRender(config: ClusterConfig, dir: string): 
  * When the platform does not answer, an offline plan says what would be created, labelled as
  * not checked against the platform.
  */
-export async function dryRunPlan(opts: { config: ClusterConfig; dir: string; ui: Ui; provider: Provider; journal: Journal }): Promise<Plan> {
+export async function dryRunPlan(opts: { config: ClusterConfig; dir: string; ui: Ui; provider: Provider<object>; journal: Journal }): Promise<Plan<object>> {
   const { config, dir, ui, provider, journal } = opts;
   const desired = await desiredWithoutRender(config, dir);
   let unreachable: string | undefined;
@@ -49,7 +47,7 @@ export async function dryRunPlan(opts: { config: ClusterConfig; dir: string; ui:
     if (!provider.offlinePlan) throw e;
     unreachable = e instanceof Error ? e.message : String(e);
   }
-  const plan: Plan = unreachable === undefined || !provider.offlinePlan
+  const plan: Plan<object> = unreachable === undefined || !provider.offlinePlan
     ? await provider.plan(desired, journal)
     : { ...provider.offlinePlan(desired), offline: unreachable };
   if (!ui.json) {

@@ -1,11 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { providerForJournal, type ProviderOverrides } from '../infra/factory.js';
+import { providerForJournal } from '../infra/registry.js';
 import { Journal, type PhaseRecord } from '../infra/journal.js';
 import type { Provider, ResourceStatus } from '../infra/types.js';
 import { usageError } from '../ui/errors.js';
 import { journalPath } from './deploy.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 /** One certificate of the cluster directory and when it expires. */
 export interface CertificateStatus {
@@ -53,7 +54,7 @@ async function walk(dir: string): Promise<string[]> {
 /** Every certificate under <dir>/pki with its expiry, soonest first. */
 export async function certificateExpiry(dir: string, now = new Date()): Promise<CertificateStatus[]> {
   const out: CertificateStatus[] = [];
-  for (const f of await walk(join(dir, 'pki'))) {
+  for (const f of await walk(new ClusterDir(dir).pki)) {
     try {
       const c = new X509Certificate(await readFile(f));
       const notAfter = new Date(c.validTo);
@@ -71,16 +72,16 @@ export interface StatusOptions {
   /** Admin kubeconfig (default <dir>/auth/admin.conf). */
   kubeconfig?: string;
   apiTimeoutMs?: number;
+  /** An injected provider (not closed); default: the journal's, from the registry. */
   provider?: Provider;
-  providerOverrides?: ProviderOverrides;
   now?: Date;
 }
 
 /** `nkd status`: nodes and versions from the API, certificate expiry, provider resources. */
 export async function clusterStatus(opts: StatusOptions): Promise<StatusReport> {
   const { dir } = opts;
-  const data = await Journal.read(journalPath(dir));
-  const kubeconfig = opts.kubeconfig ?? join(dir, 'auth', 'admin.conf');
+  const data = await Journal.read(new ClusterDir(dir).journal);
+  const kubeconfig = opts.kubeconfig ?? new ClusterDir(dir).adminKubeconfig;
   const certificates = await certificateExpiry(dir, opts.now);
   if (!data && certificates.length === 0) {
     throw usageError(`nkd status: ${dir} is not a cluster directory (no journal, no pki/)`, 'point --dir at the directory nkd render or nkd deploy wrote');
@@ -110,7 +111,7 @@ export async function clusterStatus(opts: StatusOptions): Promise<StatusReport> 
   }
   if (data) {
     const journal = await Journal.open(journalPath(dir), { clusterId: data.clusterId, provider: data.provider });
-    const provider = opts.provider ?? (await providerForJournal(journal, opts.providerOverrides));
+    const provider = opts.provider ?? (await providerForJournal(journal));
     report.provider = provider.name;
     try {
       report.resources = await provider.status(journal);

@@ -4,6 +4,7 @@ import { formatIPv4, nthAddress, parseCidr } from '../config/net.js';
 import { usageError } from '../ui/errors.js';
 import type { CertSpec } from './certs.js';
 import { serverUrl } from './kubeconfig.js';
+import { CLUSTER_PATHS } from '../cluster-dir.js';
 
 /** The three CAs of a kubeadm cluster. */
 export type CaId = 'kubernetes' | 'etcd' | 'frontProxy';
@@ -169,7 +170,7 @@ export function kubeconfigPlans(c: ClusterConfig): KubeconfigPlan[] {
   const plans: KubeconfigPlan[] = [];
   const admins = hasSuperAdmin(c) ? 'kubeadm:cluster-admins' : 'system:masters';
   plans.push({
-    path: 'auth/admin.conf',
+    path: CLUSTER_PATHS.adminKubeconfig,
     hostPath: '/etc/kubernetes/admin.conf',
     userName: 'kubernetes-admin',
     spec: { commonName: 'kubernetes-admin', organizations: [admins], usage: 'client', validityDays: days },

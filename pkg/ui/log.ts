@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { ClusterDir } from '../cluster-dir.js';
 
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -82,7 +83,7 @@ export class DebugLog {
     }
     const dir = this.clusterDir;
     this.clusterDir = undefined;
-    if (isDir) this.attach(join(dir, '.nkd', 'nkd.log'));
+    if (isDir) this.attach(new ClusterDir(dir).log);
   }
 
   /** The file being written, if any. */

@@ -5,20 +5,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { Journal } from '../../pkg/infra/journal.js';
-import { LibvirtProvider, libvirtJournalConfig } from '../../pkg/infra/libvirt/provider.js';
+import { LibvirtProvider } from '../../pkg/infra/libvirt/provider.js';
+import { libvirtJournalSettings } from '../../pkg/infra/libvirt/platform.js';
+import type { LibvirtDeps } from '../../pkg/infra/libvirt/provider.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
-import type { DesiredCluster } from '../../pkg/infra/types.js';
+import type { DesiredCluster, NodeSize } from '../../pkg/infra/types.js';
 
 const [scenarioFile, killAfterArg] = process.argv.slice(2);
-const scenario = JSON.parse(readFileSync(scenarioFile ?? '', 'utf8')) as { settings: LibvirtSettings; desired: DesiredCluster; journal: string };
+const scenario = JSON.parse(readFileSync(scenarioFile ?? '', 'utf8')) as { settings: LibvirtSettings; guest: LibvirtDeps; desired: DesiredCluster<NodeSize>; journal: string };
 const killAfter = Number(killAfterArg ?? '0');
 let steps = 0;
 const step = (m: string): void => {
   process.stdout.write(`step ${++steps}: ${m}\n`);
   if (steps === killAfter) process.kill(process.pid, 'SIGKILL');
 };
-const journal = await Journal.open(scenario.journal, { clusterId: scenario.desired.clusterId, provider: 'libvirt', providerConfig: libvirtJournalConfig(scenario.settings) });
-const provider = new LibvirtProvider(scenario.settings);
+const journal = await Journal.open(scenario.journal, { clusterId: scenario.desired.clusterId, provider: 'libvirt', providerConfig: libvirtJournalSettings(scenario.settings) });
+const provider = new LibvirtProvider(scenario.settings, scenario.guest);
 const plan = await provider.plan(scenario.desired, journal);
 process.stdout.write(`plan: ${plan.items.filter((i) => i.action === 'create').length} to create\n`);
 await provider.apply(plan, journal, { progress: { info: () => {}, warn: () => {}, debug: () => {}, ok: step }, concurrency: 1 });

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClusterConfig } from '../../pkg/config/load.js';
 import { deploy } from '../../pkg/lifecycle/deploy.js';
+import { LibvirtProvider } from '../../pkg/infra/libvirt/provider.js';
+import { libvirtSettings } from '../../pkg/infra/libvirt/settings.js';
 import { destroy } from '../../pkg/lifecycle/destroy.js';
 import { listDomains, listNetworks, listPools } from '../../pkg/infra/libvirt/inspect.js';
 import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
@@ -60,13 +62,17 @@ describe('render + deploy on a real libvirtd', () => {
     const dir = join(base, CLUSTER);
     const consoleLogDir = join(base, 'console');
     await mkdir(consoleLogDir);
-    const overrides = { directBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1' }, consoleLogDir };
-    const err = await deploy({
-      config, dir, baseDir, ui: quiet(), providerOverrides: overrides,
-      afterPhase: (p) => {
-        if (p === 'provision') throw new NkdError('stop after provisioning: the test guests run no Kubernetes', { code: ExitCode.Interrupted });
+    // The test guest boots a kernel directly (no NestOS image here): a dependency of the provider, not a setting.
+    const provider = new LibvirtProvider(libvirtSettings(config), { kernelBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1' }, consoleLogDir });
+    const err = await deploy({ config, dir, baseDir, ui: quiet() }, {
+      provider,
+      observer: {
+        phaseDone: (p) => {
+          if (p === 'provision') throw new NkdError('stop after provisioning: the test guests run no Kubernetes', { code: ExitCode.Interrupted });
+        },
       },
     }).catch((e: unknown) => e as NkdError);
+    await provider.close();
     expect((err as NkdError).code).toBe(ExitCode.Interrupted);
     await waitShutOff(NODES.map((n) => `${CLUSTER}-${n}`), 300_000);
     for (const n of NODES) {

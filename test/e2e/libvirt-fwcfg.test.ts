@@ -8,11 +8,12 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '../../pkg/infra/journal.js';
-import { LibvirtProvider, libvirtJournalConfig } from '../../pkg/infra/libvirt/provider.js';
+import { LibvirtProvider, type LibvirtDeps } from '../../pkg/infra/libvirt/provider.js';
+import { libvirtJournalSettings } from '../../pkg/infra/libvirt/platform.js';
 import { listDomains, listNetworks, listPools, listVolumes } from '../../pkg/infra/libvirt/inspect.js';
 import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
-import type { DesiredCluster } from '../../pkg/infra/types.js';
+import type { DesiredCluster, NodeSize } from '../../pkg/infra/types.js';
 import { tearDownScenario, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
 import { parseConsole, testGuest } from './guest.js';
 
@@ -26,6 +27,8 @@ let daemon: LibvirtdHandle;
 let dir: string;
 let v: Virsh;
 let settings: LibvirtSettings;
+/** The e2e test guest: a kernel booted directly, its console logs in the test's folder. */
+let guest: Required<Pick<LibvirtDeps, 'kernelBoot' | 'consoleLogDir'>>;
 
 beforeAll(async () => {
   if (!existsSync(join(packageRoot(), 'dist', 'cmd', 'nkd', 'main.js'))) await promisify(execFile)('npx', ['tsc', '-p', join(packageRoot(), 'tsconfig.json')], { cwd: packageRoot() }).catch(() => undefined);
@@ -39,11 +42,10 @@ beforeAll(async () => {
     domainType: 'qemu',
     network: { mode: 'nat', name: `nkd-${CLUSTER}`, cidr: '10.231.42.0/24', gateway: '10.231.42.1' },
     pool: { name: `nkd-${CLUSTER}`, path: join(dir, 'pool') },
-    directBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1' },
-    consoleLogDir: join(dir, 'console'),
   };
+  guest = { kernelBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1' }, consoleLogDir: join(dir, 'console') };
   const { mkdir } = await import('node:fs/promises');
-  await mkdir(settings.consoleLogDir as string, { recursive: true });
+  await mkdir(guest.consoleLogDir, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -71,15 +73,15 @@ async function waitShutOff(names: string[], timeoutMs: number): Promise<void> {
 
 describe('deploying test guests on a real libvirtd with QEMU software emulation', () => {
   it('gives every guest its own Ignition through fw_cfg, then destroy leaves no domain, volume, pool or network of the cluster', async () => {
-    const desired: DesiredCluster = { clusterId: CLUSTER, nodes: [] };
+    const desired: DesiredCluster<NodeSize> = { clusterId: CLUSTER, nodes: [] };
     for (const [i, name] of NODES.entries()) {
       const ign = JSON.stringify({ ignition: { version: '3.3.0' }, storage: { files: [{ path: '/etc/hostname', mode: 420, contents: { source: `data:,${name}` } }] } });
       const path = join(dir, `${name}.ign`);
       await writeFile(path, ign, { mode: 0o600 });
       desired.nodes.push({ name, role: i === 0 ? 'control-plane' : 'worker', ip: `10.231.42.${11 + i}`, cpus: 1, memoryMiB: 256, diskGiB: 1, ignitionPath: path, ignitionSha512: createHash('sha512').update(ign).digest('hex') });
     }
-    const journal = await Journal.open(join(dir, '.nkd', 'journal.json'), { clusterId: CLUSTER, provider: 'libvirt', providerConfig: libvirtJournalConfig(settings) });
-    const provider = new LibvirtProvider(settings, v);
+    const journal = await Journal.open(join(dir, '.nkd', 'journal.json'), { clusterId: CLUSTER, provider: 'libvirt', providerConfig: libvirtJournalSettings(settings) });
+    const provider = new LibvirtProvider(settings, { virsh: v, ...guest });
     const lines: string[] = [];
     const progress = { info: (m: string) => lines.push(m), ok: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), debug: () => {} };
 
@@ -90,7 +92,7 @@ describe('deploying test guests on a real libvirtd with QEMU software emulation'
     const bootMs = performance.now() - t0;
 
     for (const [i, n] of desired.nodes.entries()) {
-      const report = parseConsole(join(settings.consoleLogDir as string, `${CLUSTER}-${n.name}-console.log`));
+      const report = parseConsole(join(guest.consoleLogDir, `${CLUSTER}-${n.name}-console.log`));
       expect({ node: n.name, booted: report.booted }).toEqual({ node: n.name, booted: true });
       expect(report.macs).toEqual([hosts[i]?.mac]);
       expect(report.ignition?.toString('utf8')).toBe(await readFile(n.ignitionPath, 'utf8'));

@@ -9,8 +9,9 @@ import { promisify } from 'node:util';
 import { Journal } from '../../pkg/infra/journal.js';
 import { listDomains, listNetworks, listPools } from '../../pkg/infra/libvirt/inspect.js';
 import { openVirsh, type Virsh } from '../../pkg/infra/libvirt/virsh.js';
+import type { LibvirtDeps } from '../../pkg/infra/libvirt/provider.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
-import type { DesiredCluster } from '../../pkg/infra/types.js';
+import type { DesiredCluster, NodeSize } from '../../pkg/infra/types.js';
 import { packageRoot } from '../../pkg/paths.js';
 import { tearDownScenario, startLibvirtd, type LibvirtdHandle } from './libvirtd.js';
 import { testGuest } from './guest.js';
@@ -28,6 +29,8 @@ let daemon: LibvirtdHandle;
 let dir: string;
 let v: Virsh;
 let settings: LibvirtSettings;
+/** The e2e test guest: a kernel booted directly, its console logs in the test's folder. */
+let guest: Required<Pick<LibvirtDeps, 'kernelBoot' | 'consoleLogDir'>>;
 let scenarioFile: string;
 const child = () => join(packageRoot(), 'dist', 'test', 'e2e', 'deploy-child.js');
 
@@ -43,11 +46,10 @@ beforeAll(async () => {
     pool: { name: `nkd-${CLUSTER}`, path: join(dir, 'pool') },
     // nkd.stay: the guests stay up as nodes do; a guest that powered itself off would be
     // started again by the next run (a correct but extra step this test does not count).
-    directBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1 nkd.stay' },
-    consoleLogDir: join(dir, 'console'),
   };
-  await mkdir(settings.consoleLogDir as string, { recursive: true });
-  const desired: DesiredCluster = { clusterId: CLUSTER, nodes: [] };
+  guest = { kernelBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1 nkd.stay' }, consoleLogDir: join(dir, 'console') };
+  await mkdir(guest.consoleLogDir, { recursive: true });
+  const desired: DesiredCluster<NodeSize> = { clusterId: CLUSTER, nodes: [] };
   for (const [i, name] of NODES.entries()) {
     const ign = JSON.stringify({ ignition: { version: '3.3.0' }, passwd: { users: [{ name }] } });
     const path = join(dir, `${name}.ign`);
@@ -55,7 +57,7 @@ beforeAll(async () => {
     desired.nodes.push({ name, role: i === 0 ? 'control-plane' : 'worker', ip: `10.231.43.${11 + i}`, cpus: 1, memoryMiB: 192, diskGiB: 1, ignitionPath: path, ignitionSha512: createHash('sha512').update(ign).digest('hex') });
   }
   scenarioFile = join(dir, 'scenario.json');
-  await writeFile(scenarioFile, JSON.stringify({ settings, desired, journal: join(dir, '.nkd', 'journal.json') }));
+  await writeFile(scenarioFile, JSON.stringify({ settings, guest, desired, journal: join(dir, '.nkd', 'journal.json') }));
 }, 300_000);
 
 afterAll(async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Journal } from '../../pkg/infra/journal.js';
-import { LibvirtProvider, libvirtJournalConfig } from '../../pkg/infra/libvirt/provider.js';
+import { LibvirtProvider } from '../../pkg/infra/libvirt/provider.js';
+import { libvirtJournalSettings } from '../../pkg/infra/libvirt/platform.js';
 import type { LibvirtSettings } from '../../pkg/infra/libvirt/settings.js';
 import type { Virsh } from '../../pkg/infra/libvirt/virsh.js';
 
@@ -195,8 +196,8 @@ export function removeQemuLogs(clusterId: string): void {
  */
 export async function tearDownScenario(s: { clusterId: string; dir: string; settings: LibvirtSettings; virsh?: Virsh; daemon?: LibvirtdHandle }): Promise<void> {
   try {
-    const journal = await Journal.open(join(s.dir, '.nkd', 'journal.json'), { clusterId: s.clusterId, provider: 'libvirt', providerConfig: libvirtJournalConfig(s.settings) });
-    await new LibvirtProvider(s.settings, s.virsh).destroy(journal, { progress: { info() {}, ok() {}, warn() {}, debug() {} } });
+    const journal = await Journal.open(join(s.dir, '.nkd', 'journal.json'), { clusterId: s.clusterId, provider: 'libvirt', providerConfig: libvirtJournalSettings(s.settings) });
+    await new LibvirtProvider(s.settings, { virsh: s.virsh }).destroy(journal, { progress: { info() {}, ok() {}, warn() {}, debug() {} } });
   } finally {
     await s.virsh?.close();
     await s.daemon?.stop();

@@ -4,12 +4,13 @@ import { NkdError, usageError } from '../../ui/errors.js';
 import { checkAbort } from '../abort.js';
 import type { Journal } from '../journal.js';
 import { clusterBridgeName, NKD_XML_NS } from '../tag.js';
-import type { DesiredCluster, DesiredNode, Host, RunOptions } from '../types.js';
+import type { DesiredCluster, DesiredNode, Host, RunOptions, NodeSize } from '../types.js';
 import type { ImageInfo } from './image.js';
 import { getDomain, getNetwork, getPool, getVolume, type LiveNetwork } from './inspect.js';
 import { derivedMac, dhcpRange, names, netmask, parseCidr } from './names.js';
+import type { LibvirtDeps } from './provider.js';
 import type { LibvirtSettings } from './settings.js';
-import { VirshError, type Virsh } from './virsh.js';
+import type { Virsh } from './virsh.js';
 import { dhcpHostXml, domainXml, networkXml, poolXml, volumeXml } from './xml.js';
 
 /**
@@ -21,13 +22,14 @@ import { dhcpHostXml, domainXml, networkXml, poolXml, volumeXml } from './xml.js
 export interface StepContext {
   v: Virsh;
   s: LibvirtSettings;
+  deps: LibvirtDeps;
 }
 
 /** A node's MAC: from the cluster file, or derived from the cluster and node names. */
-export const macOf = (clusterId: string, n: DesiredNode): string => (n.mac ?? derivedMac(clusterId, n.name)).toLowerCase();
+export const macOf = (clusterId: string, n: DesiredNode<NodeSize>): string => (n.mac ?? derivedMac(clusterId, n.name)).toLowerCase();
 
 /** DHCP host entries the network lacks for the desired nodes with a fixed IP. */
-export function missingHosts(live: LiveNetwork, desired: DesiredCluster): Array<{ mac: string; name: string; ip: string }> {
+export function missingHosts(live: LiveNetwork, desired: DesiredCluster<NodeSize>): Array<{ mac: string; name: string; ip: string }> {
   const have = new Set(live.hosts.map((h) => h.mac.toLowerCase()));
   return desired.nodes
     .filter((n) => n.ip && !have.has(macOf(desired.clusterId, n)))
@@ -44,7 +46,7 @@ async function xmlFile(journal: Journal, name: string, xml: string): Promise<str
 }
 
 /** The cluster's network: created (NAT, DHCP hosts), missing DHCP hosts added, started. */
-export async function ensureNetwork(c: StepContext, desired: DesiredCluster, journal: Journal, opts: RunOptions): Promise<void> {
+export async function ensureNetwork(c: StepContext, desired: DesiredCluster<NodeSize>, journal: Journal, opts: RunOptions): Promise<void> {
   const s = c.s;
   if (s.network.mode === 'existing') {
     if (!s.network.bridge) await journal.done({ kind: 'network', name: s.network.name }, {}, { adopted: true, owned: false });
@@ -110,13 +112,9 @@ async function createVolume(c: StepContext, journal: Journal, xmlName: string, x
   const s = c.s;
   const file = await xmlFile(journal, xmlName, xml);
   await c.v.run(['vol-create', s.pool.name, file]);
-  if (upload === undefined) return;
+  if (upload === undefined || !c.v.uploads) return;
   const name = /<name>([^<]+)<\/name>/.exec(xml)?.[1] ?? '';
-  try {
-    await c.v.run(['vol-upload', '--pool', s.pool.name, name, upload]);
-  } catch (e) {
-    if (!(e instanceof VirshError && e.unsupported && c.s.uri.startsWith('test://'))) throw e;
-  }
+  await c.v.run(['vol-upload', '--pool', s.pool.name, name, upload]);
 }
 
 /** The base volume, uploaded once from the OS image (again if an upload was interrupted). */
@@ -148,7 +146,7 @@ export async function ensureBase(c: StepContext, clusterId: string, image: Image
 }
 
 /** One node: its Ignition volume, its overlay and its domain, started. */
-export async function ensureNode(c: StepContext, clusterId: string, n: DesiredNode, base: { path: string; format: 'qcow2' | 'raw' }, journal: Journal, opts: RunOptions): Promise<Host> {
+export async function ensureNode(c: StepContext, clusterId: string, n: DesiredNode<NodeSize>, base: { path: string; format: 'qcow2' | 'raw' }, journal: Journal, opts: RunOptions): Promise<Host> {
   const s = c.s;
 
   checkAbort(opts.signal);
@@ -181,12 +179,12 @@ export async function ensureNode(c: StepContext, clusterId: string, n: DesiredNo
   checkAbort(opts.signal);
   const domName = names.domain(clusterId, n.name);
   const domRef = { kind: 'domain', name: domName };
-  const consoleLog = join(s.consoleLogDir ?? '/var/log/libvirt/qemu', `${domName}-console.log`);
+  const consoleLog = join(c.deps.consoleLogDir ?? '/var/log/libvirt/qemu', `${domName}-console.log`);
   const dom = await getDomain(c.v, domName);
   if (!dom) {
     const xml = domainXml({
       domainType: s.domainType, name: domName, ns: NKD_XML_NS, clusterId, node: n.name, role: n.role,
-      memoryMiB: n.memoryMiB, cpus: n.cpus, ignitionFile: ign.path, directBoot: s.directBoot ?? null,
+      memoryMiB: n.memoryMiB, cpus: n.cpus, ignitionFile: ign.path, directBoot: c.deps.kernelBoot ?? null,
       pool: s.pool.name, volume: diskName,
       bridge: s.network.mode === 'existing' && s.network.bridge ? s.network.bridge : null, network: s.network.name,
       mac: macOf(clusterId, n), consoleLog,

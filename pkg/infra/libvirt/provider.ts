@@ -3,7 +3,7 @@ import { ExitCode, NkdError, usageError } from '../../ui/errors.js';
 import { mapLimit } from '../concurrency.js';
 import type { Journal } from '../journal.js';
 import { clusterBridgeName } from '../tag.js';
-import type { DesiredCluster, DestroyReport, Host, Plan, PlanItem, Provider, ResourceStatus, RunOptions } from '../types.js';
+import type { DesiredCluster, DestroyReport, Host, Plan, PlanItem, Provider, ResourceStatus, RunOptions, NodeSize } from '../types.js';
 import { ensureBase, ensureNetwork, ensureNode, ensurePool, missingHosts } from './apply-steps.js';
 import { destroyCluster, clusterStatus } from './destroy.js';
 import { inspectImage, type ImageInfo } from './image.js';
@@ -11,25 +11,22 @@ import { getDomain, getNetwork, getPool, getVolume } from './inspect.js';
 import { names } from './names.js';
 import type { LibvirtSettings } from './settings.js';
 import { openVirsh, VirshError, type Virsh } from './virsh.js';
+import type { DirectBoot } from './xml.js';
 
 /** The provider name recorded in journals. */
 export const LIBVIRT = 'libvirt';
 
-/** The journal's record of the settings destroy and status need without the cluster file. */
-export function libvirtJournalConfig(s: LibvirtSettings): Record<string, string> {
-  return { uri: s.uri, network: s.network.name, networkMode: s.network.mode, pool: s.pool.name, poolPath: s.pool.path };
-}
-
-/** Settings rebuilt from a journal (for destroy and status without the cluster file). */
-export function settingsFromJournal(journal: Journal): LibvirtSettings {
-  const c = journal.providerConfig;
-  return {
-    uri: c.uri ?? 'qemu:///system',
-    osImage: '',
-    domainType: 'kvm',
-    network: { mode: c.networkMode === 'existing' ? 'existing' : 'nat', name: c.network ?? '', cidr: '', gateway: '' },
-    pool: { name: c.pool ?? '', path: c.poolPath ?? '' },
-  };
+/**
+ * What the composition root may hand the provider besides its settings: a virsh (the tests'
+ * session on one test-driver connection), and for the e2e test guest a kernel booted directly
+ * with its console logs in a folder of the test's.
+ */
+export interface LibvirtDeps {
+  virsh?: Virsh;
+  /** Boot this kernel/initrd instead of the disk (the e2e test guest). */
+  kernelBoot?: DirectBoot;
+  /** Folder on the libvirt host for the serial console logs (default /var/log/libvirt/qemu). */
+  consoleLogDir?: string;
 }
 
 
@@ -38,16 +35,16 @@ export function settingsFromJournal(journal: Journal): LibvirtSettings {
  * uploaded once, and per node an Ignition volume, a qcow2 overlay and a domain reading its
  * Ignition through fw_cfg. Everything is driven through virsh with XML from templates/libvirt.
  */
-export class LibvirtProvider implements Provider {
+export class LibvirtProvider implements Provider<NodeSize> {
   readonly name = LIBVIRT;
   private readonly v: Virsh;
   private image?: ImageInfo;
 
   constructor(
     readonly settings: LibvirtSettings,
-    virsh?: Virsh,
+    private readonly deps: LibvirtDeps = {},
   ) {
-    this.v = virsh ?? openVirsh(settings.uri);
+    this.v = deps.virsh ?? openVirsh(settings.uri);
   }
 
   /** Checks that libvirt answers at the URI and the OS image is readable (creates nothing). */
@@ -69,7 +66,7 @@ export class LibvirtProvider implements Provider {
   }
 
   /** What a deploy would create, without asking libvirt (a dry run while libvirt is down). */
-  offlinePlan(desired: DesiredCluster): Plan {
+  offlinePlan(desired: DesiredCluster<NodeSize>): Plan<NodeSize> {
     const s = this.settings;
     const id = desired.clusterId;
     const items: PlanItem[] = [];
@@ -86,7 +83,7 @@ export class LibvirtProvider implements Provider {
     return { provider: LIBVIRT, clusterId: id, items, desired, warnings: [] };
   }
 
-  async plan(desired: DesiredCluster, journal: Journal): Promise<Plan> {
+  async plan(desired: DesiredCluster<NodeSize>, journal: Journal): Promise<Plan<NodeSize>> {
     const s = this.settings;
     const id = desired.clusterId;
     await this.preflight();
@@ -165,7 +162,7 @@ export class LibvirtProvider implements Provider {
   }
 
   /** Memory the nodes ask for against the host's (QEMU allocates lazily, so this only warns). */
-  private async capacityWarnings(desired: DesiredCluster): Promise<string[]> {
+  private async capacityWarnings(desired: DesiredCluster<NodeSize>): Promise<string[]> {
     const info = await this.v.run(['nodeinfo']);
     const kib = Number(/^Memory size:\s+(\d+) KiB/m.exec(info)?.[1] ?? 'NaN');
     const want = desired.nodes.reduce((a, n) => a + n.memoryMiB, 0);
@@ -175,14 +172,14 @@ export class LibvirtProvider implements Provider {
     return [];
   }
 
-  async apply(plan: Plan, journal: Journal, opts: RunOptions): Promise<Host[]> {
+  async apply(plan: Plan<NodeSize>, journal: Journal, opts: RunOptions): Promise<Host[]> {
     const { desired } = plan;
     const image = this.image ?? (await inspectImage(this.settings.osImage));
-    const c = { v: this.v, s: this.settings };
+    const c = { v: this.v, s: this.settings, deps: this.deps };
     await ensureNetwork(c, desired, journal, opts);
     await ensurePool(c, journal, opts);
     const base = await ensureBase(c, desired.clusterId, image, journal, opts);
-    const limit = opts.concurrency ?? this.settings.concurrency ?? 4;
+    const limit = opts.concurrency ?? 4;
     return mapLimit(desired.nodes, limit, (n) => ensureNode(c, desired.clusterId, n, base, journal, opts), opts.signal);
   }
 

@@ -1,20 +1,12 @@
 import type { ClusterConfig } from '../../config/types.gen.js';
 import { usageError } from '../../ui/errors.js';
-import type { DirectBoot } from './xml.js';
-
-/** What the libvirt provider needs from the cluster file (plus test-only knobs). */
+/** What the libvirt provider needs from the cluster file. */
 export interface LibvirtSettings {
   uri: string;
   osImage: string;
   domainType: 'kvm' | 'qemu';
   network: { mode: 'nat' | 'existing'; name: string; bridge?: string; cidr: string; gateway: string };
   pool: { name: string; path: string };
-  /** Boot this kernel/initrd instead of the disk (the e2e test guest); not in the cluster file. */
-  directBoot?: DirectBoot;
-  /** Folder on the libvirt host for the serial console logs (default /var/log/libvirt/qemu). */
-  consoleLogDir?: string;
-  /** Most nodes provisioned at once (default 4). */
-  concurrency?: number;
 }
 
 /** The libvirt settings of a resolved cluster file. */

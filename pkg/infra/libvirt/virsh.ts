@@ -8,6 +8,8 @@ import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child
  */
 export interface Virsh {
   readonly uri: string;
+  /** False on libvirt's test driver, which implements no volume upload (the volume stays empty). */
+  readonly uploads: boolean;
   /** Runs one virsh command; resolves with its stdout, rejects with a VirshError. */
   run(args: string[]): Promise<string>;
   /** Ends the session (no-op for per-command processes). */
@@ -27,10 +29,6 @@ export class VirshError extends Error {
   get notFound(): boolean {
     return /not found|no (domain|network|storage pool|storage vol)|failed to get (domain|network|pool|vol)|Storage volume not found/i.test(this.stderr);
   }
-  /** True when the driver does not implement the call (the test driver lacks uploads). */
-  get unsupported(): boolean {
-    return /not supported by the connection driver/i.test(this.stderr);
-  }
 }
 
 /** Opens a virsh executor for `uri` (a session for the test driver). */
@@ -40,6 +38,7 @@ export function openVirsh(uri: string, opts: { binary?: string; timeoutMs?: numb
 
 /** One `virsh -c URI <command>` process per call. */
 class VirshProcess implements Virsh {
+  readonly uploads = true;
   constructor(
     readonly uri: string,
     private readonly binary = 'virsh',
@@ -69,6 +68,7 @@ export function quoteArg(arg: string): string {
 
 /** One interactive virsh process; commands are delimited by echo markers on both streams. */
 class VirshSession implements Virsh {
+  readonly uploads = false;
   private proc?: ChildProcessWithoutNullStreams;
   private out = '';
   private err = '';

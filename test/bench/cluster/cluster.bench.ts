@@ -58,7 +58,7 @@ export async function run(report: Report): Promise<void> {
     await writeFile(file, clusterFile(site, testNodes(2)));
     const { config } = await loadClusterConfig({ file, env: {} });
     const t0 = performance.now();
-    const result = await deploy({ config, dir, baseDir: work, ui, provider });
+    const result = await deploy({ config, dir, baseDir: work, ui }, { provider });
     report('deploy-to-ready', (performance.now() - t0) / 1000, 's');
     for (const p of result.phases) report(`deploy-phase-${p.name.replace(/\s+/g, '-')}`, p.ms / 1000, 's');
 
@@ -86,7 +86,7 @@ export async function run(report: Report): Promise<void> {
     report('upgrade-handoff-overhead-median', median(overhead), 's');
 
     const d0 = performance.now();
-    await destroy({ dir, ui, provider });
+    await destroy({ dir, ui }, { provider });
     report('destroy', (performance.now() - d0) / 1000, 's');
   } finally {
     for (const name of ['cp-1', 'worker-1', 'worker-2']) await site.machines.remove(name).catch(() => undefined);

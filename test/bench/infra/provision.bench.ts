@@ -9,10 +9,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '../../../pkg/infra/journal.js';
-import { LibvirtProvider, libvirtJournalConfig } from '../../../pkg/infra/libvirt/provider.js';
+import { LibvirtProvider, type LibvirtDeps } from '../../../pkg/infra/libvirt/provider.js';
+import { libvirtJournalSettings } from '../../../pkg/infra/libvirt/platform.js';
 import type { LibvirtSettings } from '../../../pkg/infra/libvirt/settings.js';
 import { openVirsh } from '../../../pkg/infra/libvirt/virsh.js';
-import type { DesiredCluster } from '../../../pkg/infra/types.js';
+import type { DesiredCluster, NodeSize } from '../../../pkg/infra/types.js';
 import type { Report } from '../run.js';
 import { median } from '../stats.js';
 import { libvirtInstalled, removeQemuLogs, startLibvirtd } from '../../e2e/libvirtd.js';
@@ -20,7 +21,7 @@ import { testGuest } from '../../e2e/guest.js';
 
 const quiet = { info() {}, ok() {}, warn() {}, debug() {} };
 
-async function desired(dir: string, clusterId: string, n: number): Promise<DesiredCluster> {
+async function desired(dir: string, clusterId: string, n: number): Promise<DesiredCluster<NodeSize>> {
   const nodes = [];
   for (let i = 0; i < n; i++) {
     const name = `n${i + 1}`;
@@ -33,10 +34,10 @@ async function desired(dir: string, clusterId: string, n: number): Promise<Desir
 }
 
 /** One provisioning (plan + apply) and its destroy; returns the provisioning wall time. */
-async function once(settings: LibvirtSettings, d: DesiredCluster, dir: string, concurrency: number): Promise<number> {
+async function once(settings: LibvirtSettings, d: DesiredCluster<NodeSize>, dir: string, concurrency: number, guest: LibvirtDeps = {}): Promise<number> {
   const v = openVirsh(settings.uri);
-  const provider = new LibvirtProvider({ ...settings, concurrency }, v);
-  const journal = await Journal.open(join(dir, `${d.clusterId}-${d.nodes.length}-${concurrency}-${Math.random()}.json`), { clusterId: d.clusterId, provider: 'libvirt', providerConfig: libvirtJournalConfig(settings) });
+  const provider = new LibvirtProvider(settings, { virsh: v, ...guest });
+  const journal = await Journal.open(join(dir, `${d.clusterId}-${d.nodes.length}-${concurrency}-${Math.random()}.json`), { clusterId: d.clusterId, provider: 'libvirt', providerConfig: libvirtJournalSettings(settings) });
   try {
     const t0 = performance.now();
     await provider.apply(await provider.plan(d, journal), journal, { progress: quiet, concurrency });
@@ -75,13 +76,12 @@ export async function run(report: Report): Promise<void> {
         uri: daemon.uri, osImage: g.osImage, domainType: 'qemu',
         network: { mode: 'nat', name: 'nkd-nkdbench', cidr: '10.231.50.0/24', gateway: '10.231.50.1' },
         pool: { name: 'nkd-nkdbench', path: join(dir, 'pool') },
-        directBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1' },
-        consoleLogDir: join(dir, 'console'),
       };
+      const guest: LibvirtDeps = { kernelBoot: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0 panic=-1' }, consoleLogDir: join(dir, 'console') };
       for (const [n, c] of [[1, 4], [3, 4], [3, 1]] as const) {
         const d = await desired(dir, 'nkdbench', n);
         const runs = [];
-        for (let i = 0; i < 3; i++) runs.push(await once(real, d, dir, c));
+        for (let i = 0; i < 3; i++) runs.push(await once(real, d, dir, c, guest));
         report(`libvirtd/${n}-domains-concurrency-${c}`, median(runs), 'ms');
       }
     } finally {

@@ -45,7 +45,7 @@ async function load(workers: number): Promise<ClusterConfig> {
 
 async function run(mode: 'deploy' | 'extend', config: ClusterConfig): Promise<DeployResult> {
   const provider = new NspawnTestProvider(site.machines);
-  return deploy({ config, dir, baseDir: site.work, ui, provider, mode, timeouts: { apiMs: 10 * MIN, nodesMs: 10 * MIN } });
+  return deploy({ config, dir, baseDir: site.work, ui, mode, timeouts: { apiMs: 10 * MIN, nodesMs: 10 * MIN } }, { provider });
 }
 
 /** Every file the node's Ignition config wrote, compared with the file on the machine now. */
@@ -197,7 +197,7 @@ describe('extend, upgrade and destroy the real cluster', () => {
   });
 
   test('destroy leaves nothing of the cluster: machines, network namespaces, cgroups', async () => {
-    const report = await destroy({ dir, ui, provider: new NspawnTestProvider(site.machines) });
+    const report = await destroy({ dir, ui }, { provider: new NspawnTestProvider(site.machines) });
     expect(report.remaining).toEqual([]);
     expect(report.deleted.map((r) => r.name).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
     const netns = (await sh(['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith('nkdc-'));

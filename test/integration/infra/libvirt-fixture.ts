@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DesiredCluster, DesiredNode, Progress } from '../../../pkg/infra/types.js';
+import type { DesiredCluster, DesiredNode, NodeSize, Progress } from '../../../pkg/infra/types.js';
 import type { LibvirtSettings } from '../../../pkg/infra/libvirt/settings.js';
 
 /** A scratch folder with a small qcow2-headed OS image and per-node Ignition files. */
@@ -20,8 +20,8 @@ export async function fakeQcow2(file: string, virtualBytes = 2 ** 30): Promise<v
 }
 
 /** Writes one Ignition-shaped JSON per node (each names its node) and returns the nodes. */
-export async function desiredCluster(dir: string, clusterId: string, nodeNames: string[], cidrPrefix = '10.231.7'): Promise<DesiredCluster> {
-  const nodes: DesiredNode[] = [];
+export async function desiredCluster(dir: string, clusterId: string, nodeNames: string[], cidrPrefix = '10.231.7'): Promise<DesiredCluster<NodeSize>> {
+  const nodes: DesiredNode<NodeSize>[] = [];
   for (const [i, name] of nodeNames.entries()) {
     const ign = JSON.stringify({ ignition: { version: '3.3.0' }, storage: { files: [{ path: '/etc/hostname', contents: { source: `data:,${name}` } }] } });
     const path = join(dir, `${name}.ign`);

@@ -2,7 +2,8 @@ import { jest } from '@jest/globals';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Journal } from '../../../pkg/infra/journal.js';
-import { LibvirtProvider, libvirtJournalConfig } from '../../../pkg/infra/libvirt/provider.js';
+import { LibvirtProvider } from '../../../pkg/infra/libvirt/provider.js';
+import { libvirtJournalSettings } from '../../../pkg/infra/libvirt/platform.js';
 import { openVirsh, type Virsh } from '../../../pkg/infra/libvirt/virsh.js';
 import { listDomains, listNetworks, listPools, listVolumes, getNetwork, getDomain } from '../../../pkg/infra/libvirt/inspect.js';
 import { ExitCode, NkdError } from '../../../pkg/ui/errors.js';
@@ -26,8 +27,8 @@ afterEach(async () => {
 
 async function setup(nodes = ['master-1', 'worker-1', 'worker-2']) {
   const settings = testDriverSettings(dir, 'demo');
-  const provider = new LibvirtProvider(settings, v);
-  const journal = await Journal.open(join(dir, '.nkd', 'journal.json'), { clusterId: 'demo', provider: 'libvirt', providerConfig: libvirtJournalConfig(settings) });
+  const provider = new LibvirtProvider(settings, { virsh: v });
+  const journal = await Journal.open(join(dir, '.nkd', 'journal.json'), { clusterId: 'demo', provider: 'libvirt', providerConfig: libvirtJournalSettings(settings) });
   const desired = await desiredCluster(dir, 'demo', nodes);
   return { settings, provider, journal, desired, progress: recordingProgress() };
 }
@@ -117,7 +118,7 @@ describe('the libvirt provider on the test driver', () => {
 
   it('reports a missing OS image as a usage error and an unreachable URI as a runtime failure, each naming the field', async () => {
     const { settings, journal, desired } = await setup();
-    const noImage = new LibvirtProvider({ ...settings, osImage: join(dir, 'missing.qcow2') }, v);
+    const noImage = new LibvirtProvider({ ...settings, osImage: join(dir, 'missing.qcow2') }, { virsh: v });
     await expect(noImage.plan(desired, journal)).rejects.toMatchObject({ code: ExitCode.Usage, message: expect.stringMatching(/^spec\.libvirt\.osImage: cannot read ".*missing\.qcow2" \(no such file\)$/) });
     const unreachable = new LibvirtProvider({ ...settings, uri: 'qemu+tcp://127.0.0.1:1/system' });
     try {
@@ -194,7 +195,7 @@ describe('the libvirt provider on the test driver', () => {
 
   it('attaches to an existing network without creating, changing or deleting it', async () => {
     const { settings, journal, desired, progress } = await setup(['master-1']);
-    const provider = new LibvirtProvider({ ...settings, network: { ...settings.network, mode: 'existing', name: 'default' } }, v);
+    const provider = new LibvirtProvider({ ...settings, network: { ...settings.network, mode: 'existing', name: 'default' } }, { virsh: v });
     const plan = await provider.plan(desired, journal);
     expect(plan.items[0]).toEqual({ kind: 'network', name: 'default', action: 'adopt', reason: 'existing network (not deleted by destroy)' });
     await provider.apply(plan, journal, { progress });
@@ -206,7 +207,7 @@ describe('the libvirt provider on the test driver', () => {
 
   it('refuses mode: existing when the named network does not exist', async () => {
     const { settings, journal, desired } = await setup(['master-1']);
-    const provider = new LibvirtProvider({ ...settings, network: { ...settings.network, mode: 'existing', name: 'nope' } }, v);
+    const provider = new LibvirtProvider({ ...settings, network: { ...settings.network, mode: 'existing', name: 'nope' } }, { virsh: v });
     await expect(provider.plan(desired, journal)).rejects.toMatchObject({
       details: ['spec.libvirt.network.name: network "nope" does not exist (mode: existing); create it, name another one, or use mode: nat'],
     });

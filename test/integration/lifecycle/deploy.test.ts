@@ -7,11 +7,11 @@ import { LibvirtProvider } from '../../../pkg/infra/libvirt/provider.js';
 import { libvirtSettings } from '../../../pkg/infra/libvirt/settings.js';
 import { openVirsh, type Virsh } from '../../../pkg/infra/libvirt/virsh.js';
 import { listDomains } from '../../../pkg/infra/libvirt/inspect.js';
-import { deploy, journalPath } from '../../../pkg/lifecycle/deploy.js';
+import { journalPath } from '../../../pkg/lifecycle/deploy.js';
 import { Journal } from '../../../pkg/infra/journal.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { ExitCode, NkdError } from '../../../pkg/ui/errors.js';
-import { capturedUi, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
+import { capturedUi, deployWith, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
 
 // jest ignores a project-level testTimeout: every test here may wait on real daemons.
 jest.setTimeout(120_000);
@@ -41,7 +41,7 @@ async function setup(mutate?: (doc: Record<string, any>) => void) {
     await deleteNodes(cp.kubeconfigPath, names);
     await rm(s.base, { recursive: true, force: true });
   });
-  const provider = (config: ClusterConfig) => new LibvirtProvider({ ...libvirtSettings(config), uri: 'test:///default' }, v);
+  const provider = (config: ClusterConfig) => new LibvirtProvider({ ...libvirtSettings(config), uri: 'test:///default' }, { virsh: v });
   return { ...s, ns, names, provider };
 }
 
@@ -55,7 +55,7 @@ describe('nkd deploy (lifecycle phases)', () => {
   it('runs every phase in order, applies CNI and post-hook manifests server-side and leaves a 0600 admin kubeconfig', async () => {
     const { base, dir, config, ns, names, provider } = await setup();
     const ui = capturedUi();
-    const result = await deploy({
+    const result = await deployWith({
       config, dir, baseDir: base, ui, provider: provider(config),
       render: fakeRender(cp.kubeconfigPath, [join(base, 'hook.yaml')]),
       timeouts: { apiMs: 30_000, nodesMs: 30_000 },
@@ -80,7 +80,7 @@ describe('nkd deploy (lifecycle phases)', () => {
   it('prints the plan and creates nothing with --dry-run', async () => {
     const { base, dir, config, provider } = await setup();
     const ui = capturedUi();
-    const result = await deploy({ config, dir, baseDir: base, ui, provider: provider(config), render: fakeRender(cp.kubeconfigPath), dryRun: true });
+    const result = await deployWith({ config, dir, baseDir: base, ui, provider: provider(config), render: fakeRender(cp.kubeconfigPath), dryRun: true });
     expect(result.dryRun).toBe(true);
     expect(ui.out()).toMatch(/^\+ create network nkd-demo/m);
     expect(ui.out()).toMatch(/plan \(libvirt, cluster demo\): 9 to create, 0 to update, 0 to adopt, 0 unchanged/);
@@ -91,7 +91,7 @@ describe('nkd deploy (lifecycle phases)', () => {
   it('names the late nodes, their state and where to look when nodes are not Ready in time', async () => {
     const { base, dir, config, names, provider } = await setup();
     const [master, worker] = names as [string, string];
-    const err = await deploy({
+    const err = await deployWith({
       config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
       timeouts: { apiMs: 30_000, nodesMs: 2_000 },
       afterPhase: async (p) => {
@@ -111,7 +111,7 @@ describe('nkd deploy (lifecycle phases)', () => {
   it('reports a node that registered but is NotReady with the kubelet\'s reason', async () => {
     const { base, dir, config, names, provider } = await setup();
     const [master, worker] = names as [string, string];
-    const err = await deploy({
+    const err = await deployWith({
       config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
       timeouts: { apiMs: 30_000, nodesMs: 2_000 },
       afterPhase: async (p) => {
@@ -127,7 +127,7 @@ describe('nkd deploy (lifecycle phases)', () => {
   it('stops cleanly on Ctrl-C while waiting, and the next deploy resumes without creating anything twice', async () => {
     const { base, dir, config, names, provider } = await setup();
     const ac = new AbortController();
-    const first = deploy({
+    const first = deployWith({
       config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath), signal: ac.signal,
       timeouts: { apiMs: 30_000, nodesMs: 60_000 },
       afterPhase: (p) => { if (p === 'wait for the API server') setTimeout(() => ac.abort(), 300); },
@@ -136,7 +136,7 @@ describe('nkd deploy (lifecycle phases)', () => {
     expect((err as NkdError).code).toBe(ExitCode.Interrupted);
     const before = (await listDomains(v)).sort();
     const ui = capturedUi();
-    await deploy({
+    await deployWith({
       config, dir, baseDir: base, ui, provider: provider(config), render: fakeRender(cp.kubeconfigPath),
       timeouts: { apiMs: 30_000, nodesMs: 30_000 },
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names); },
@@ -151,7 +151,7 @@ describe('nkd deploy (lifecycle phases)', () => {
       doc.spec.upgradeOperator = { enabled: true, image: 'registry.example.com/nkd/nkd:v1', namespace: opNs };
     });
     cleanup.push(async () => void (await core().deleteNamespace({ name: opNs }).catch(() => undefined)));
-    const result = await deploy({
+    const result = await deployWith({
       config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
       timeouts: { apiMs: 30_000, nodesMs: 30_000 },
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names); },
@@ -172,7 +172,7 @@ describe('nkd deploy (lifecycle phases)', () => {
     const uuids = async () => Object.fromEntries(await Promise.all(names.map(async (n) => [n, (await v.run(['domuuid', `demo-${n}`]).catch(() => 'missing')).trim()])));
     let before: Record<string, string> | undefined;
     for (const stopAfter of phases) {
-      const err = await deploy({
+      const err = await deployWith({
         config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
         timeouts: { apiMs: 30_000, nodesMs: 30_000 },
         afterPhase: async (p) => {
@@ -186,7 +186,7 @@ describe('nkd deploy (lifecycle phases)', () => {
       before = now;
     }
     const ui = capturedUi();
-    await deploy({ config, dir, baseDir: base, ui, provider: provider(config), render: fakeRender(cp.kubeconfigPath), timeouts: { apiMs: 30_000, nodesMs: 30_000 } });
+    await deployWith({ config, dir, baseDir: base, ui, provider: provider(config), render: fakeRender(cp.kubeconfigPath), timeouts: { apiMs: 30_000, nodesMs: 30_000 } });
     expect(await uuids()).toEqual(before);
     expect(ui.out()).toMatch(/9 unchanged/);
     expect((await listDomains(v)).filter((d) => d.startsWith('demo-')).sort()).toEqual(names.map((n) => `demo-${n}`).sort());
@@ -194,7 +194,7 @@ describe('nkd deploy (lifecycle phases)', () => {
 
   it('extends a deployed cluster: only the added node is created, and the freshly rotated bootstrap token is registered in the cluster', async () => {
     const { base, dir, config, names, provider } = await setup();
-    await deploy({
+    await deployWith({
       config, dir, baseDir: base, ui: capturedUi(), provider: provider(config), render: fakeRender(cp.kubeconfigPath),
       timeouts: { apiMs: 30_000, nodesMs: 30_000 },
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, names); },
@@ -212,7 +212,7 @@ describe('nkd deploy (lifecycle phases)', () => {
     cleanup.push(() => deleteNodes(cp.kubeconfigPath, [extra]));
     const calls: Array<{ rotateBootstrapToken?: boolean }> = [];
     const ui = capturedUi();
-    await deploy({
+    await deployWith({
       config: bigger, dir, baseDir: base, ui, provider: provider(bigger), render: fakeRender(cp.kubeconfigPath, [], calls), mode: 'extend',
       timeouts: { apiMs: 30_000, nodesMs: 30_000 },
       afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(cp.kubeconfigPath, [extra]); },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
+import { deploy, type DeployOptions, type DeployResult, type LifecycleDeps } from '../../../pkg/lifecycle/deploy.js';
 import type { RenderFn } from '../../../pkg/lifecycle/render-port.js';
 import { Ui, type Sink } from '../../../pkg/ui/output.js';
 import { validClusterConfig } from '../../fixtures/cluster.js';
@@ -99,4 +100,13 @@ export function capturedUi(json = false): Ui & { text: () => string; out: () => 
   ui.text = () => err;
   ui.out = () => out;
   return ui;
+}
+
+/** One call's worth of deploy options and injected dependencies (the observer as a callback). */
+export type DeployCall = DeployOptions & Omit<LifecycleDeps, 'observer'> & { afterPhase?: (name: string) => void | Promise<void> };
+
+/** deploy() with its options and its dependencies given together (test brevity). */
+export function deployWith(call: DeployCall): Promise<DeployResult> {
+  const { render, provider, operatorManifests, afterPhase, ...opts } = call;
+  return deploy(opts, { render, provider, operatorManifests, ...(afterPhase ? { observer: { phaseDone: afterPhase } } : {}) });
 }

@@ -7,13 +7,12 @@ import { LibvirtProvider } from '../../../pkg/infra/libvirt/provider.js';
 import { libvirtSettings } from '../../../pkg/infra/libvirt/settings.js';
 import { openVirsh, type Virsh } from '../../../pkg/infra/libvirt/virsh.js';
 import { listDomains, listNetworks, listPools } from '../../../pkg/infra/libvirt/inspect.js';
-import { deploy } from '../../../pkg/lifecycle/deploy.js';
 import { destroy } from '../../../pkg/lifecycle/destroy.js';
 import { clusterStatus, formatStatus } from '../../../pkg/lifecycle/status.js';
 import { Journal } from '../../../pkg/infra/journal.js';
 import { journalPath } from '../../../pkg/lifecycle/deploy.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
-import { capturedUi, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
+import { capturedUi, deployWith, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
 
 // jest ignores a project-level testTimeout: every test here may wait on real daemons.
 jest.setTimeout(120_000);
@@ -40,8 +39,8 @@ async function deployed() {
     await deleteNodes(kubeconfig, names);
     await rm(s.base, { recursive: true, force: true });
   });
-  const provider = new LibvirtProvider({ ...libvirtSettings(s.config as ClusterConfig), uri: 'test:///default' }, v);
-  await deploy({
+  const provider = new LibvirtProvider({ ...libvirtSettings(s.config as ClusterConfig), uri: 'test:///default' }, { virsh: v });
+  await deployWith({
     config: s.config, dir: s.dir, baseDir: s.base, ui: capturedUi(), provider, render: fakeRender(kubeconfig),
     timeouts: { apiMs: 30_000, nodesMs: 30_000 },
     afterPhase: async (p) => { if (p === 'provision') await registerReadyNodes(kubeconfig, names); },
@@ -77,7 +76,7 @@ describe('nkd status and nkd destroy', () => {
   it('destroys every resource, reports them, and leaves an empty journal; a second destroy has nothing to do', async () => {
     const { dir, provider } = await deployed();
     const ui = capturedUi();
-    const report = await destroy({ dir, ui, provider });
+    const report = await destroy({ dir, ui }, { provider });
     expect(report.deleted.map((r) => r.kind)).toEqual(['domain', 'domain', 'volume', 'volume', 'volume', 'volume', 'volume', 'pool', 'network']);
     expect(report.remaining).toEqual([]);
     expect(ui.text()).toContain('✓ cluster demo destroyed: 9 resources deleted, none remain');
@@ -85,7 +84,7 @@ describe('nkd status and nkd destroy', () => {
     expect(await listNetworks(v)).toEqual(['default']);
     expect(await listPools(v)).toEqual(['default-pool']);
     expect((await Journal.read(journalPath(dir)))?.entries).toEqual([]);
-    const again = await destroy({ dir, ui: capturedUi(), provider });
+    const again = await destroy({ dir, ui: capturedUi() }, { provider });
     expect(again.deleted).toEqual([]);
   });
 
@@ -93,7 +92,7 @@ describe('nkd status and nkd destroy', () => {
     const { dir, provider } = await deployed();
     // A volume nkd did not create keeps the pool busy: the pool cannot be deleted.
     await v.run(['vol-create-as', 'nkd-demo', 'someone-elses.img', '1M']);
-    const err = (await destroy({ dir, ui: capturedUi(), provider }).catch((e: unknown) => e)) as Error & { details: string[] };
+    const err = (await destroy({ dir, ui: capturedUi() }, { provider }).catch((e: unknown) => e)) as Error & { details: string[] };
     expect(err.message).toBe('1 resource of cluster demo remain after destroy');
     expect(err.details).toEqual(['pool nkd-demo: pool still holds someone-elses.img']);
     expect((await Journal.read(journalPath(dir)))?.entries.map((e) => `${e.kind} ${e.name} ${e.state}`)).toEqual(['pool nkd-demo deleting']);
@@ -103,7 +102,7 @@ describe('nkd status and nkd destroy', () => {
     const { dir, config, provider } = await deployed();
     await rm(journalPath(dir));
     const ui = capturedUi();
-    const report = await destroy({ dir, ui, provider, config });
+    const report = await destroy({ dir, ui, config }, { provider });
     expect(ui.text()).toContain('! no journal in');
     expect(report.deleted.map((r) => `${r.kind} ${r.name}`).sort()).toEqual([
       'domain demo-' + config.spec.nodes[0]!.name, 'domain demo-' + config.spec.nodes[1]!.name,

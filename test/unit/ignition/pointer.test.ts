@@ -1,5 +1,5 @@
 import { NkdError } from '../../../pkg/ui/errors.js';
-import { pointerConfig, sha512Hex, userDataFor } from '../../../pkg/ignition/pointer.js';
+import { pointerConfig, sha512Hex } from '../../../pkg/ignition/pointer.js';
 
 describe('pointerConfig', () => {
   const hash = sha512Hex('{"ignition":{"version":"3.2.0"}}\n');
@@ -18,25 +18,5 @@ describe('pointerConfig', () => {
   test('refuses a source Ignition cannot fetch a merged config from', () => {
     expect(() => pointerConfig('3.2.0', 'file:///etc/x.ign', hash)).toThrow('has scheme file:');
     expect(() => pointerConfig('3.2.0', 'not a url', hash)).toThrow('"not a url" is not a URL');
-  });
-});
-
-describe('userDataFor', () => {
-  const small = '{"ignition":{"version":"3.2.0"}}\n';
-  const big = JSON.stringify({ ignition: { version: '3.2.0' }, pad: 'x'.repeat(50000) });
-
-  test('sends the full config when it fits or the platform has no limit', () => {
-    let calls = 0;
-    const url = (): string => (calls++, 'https://h/x.ign');
-    expect(userDataFor({ platform: 'openstack', version: '3.2.0', full: small, url })).toEqual({ text: small, pointer: false });
-    expect(userDataFor({ platform: 'libvirt', version: '3.2.0', full: big, url })).toEqual({ text: big, pointer: false });
-    expect(calls).toBe(0);
-  });
-
-  test('sends a compact pointer with the full config\'s hash when it is over the OpenStack limit', () => {
-    const out = userDataFor({ platform: 'openstack', version: '3.2.0', full: big, url: () => 'https://h/x.ign' });
-    expect(out.pointer).toBe(true);
-    expect(JSON.parse(out.text).ignition.config.merge[0]).toEqual({ source: 'https://h/x.ign', verification: { hash: `sha512-${sha512Hex(big)}` } });
-    expect(out.text.split('\n')).toHaveLength(2);
   });
 });

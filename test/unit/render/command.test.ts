@@ -67,7 +67,7 @@ describe('nkd render', () => {
     await renderCommand(c.ui, { file, dir: join(root, 'json-out'), flags: {}, env: {} });
     const r = JSON.parse(c.out());
     expect(r.nodes.map((n: any) => n.name)).toEqual(['master-1', 'worker-1']);
-    expect(r.sizes[0]).toEqual({ name: 'master-1', bytes: r.nodes[0].ignitionBytes, needsPointer: false });
+    expect(r.sizes[0]).toEqual({ name: 'master-1', bytes: r.nodes[0].ignitionBytes, tooBig: false });
     expect(r.adminKubeconfigPath).toBe(join(root, 'json-out', 'auth/admin.conf'));
     const token = (await readFile(join(root, 'json-out', 'auth/bootstrap-token'), 'utf8')).trim();
     expect(c.out()).not.toContain(token);

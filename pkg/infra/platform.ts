@@ -1,0 +1,75 @@
+/**
+ * A platform: one module that owns its whole slice of nkd — its part of the cluster file
+ * (schema, defaults, semantic checks), its per-node fields, how its nodes receive their boot
+ * configs, and (loaded only for deploy, status and destroy) its provider. The registry
+ * (registry.ts) maps `spec.platform` to one; no generic code branches on a platform name.
+ * See docs/adr/0303-platform-modules-and-boot-delivery.md.
+ */
+import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
+import type { Problems } from '../config/problems.js';
+import type { Provider } from './types.js';
+
+/** A JSON value as the journal stores it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object (a platform's settings recorded in the journal). */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A fragment of JSON Schema (the cluster file's dialect, see pkg/config/schema.ts). */
+export type SchemaFragment = Readonly<Record<string, unknown>>;
+
+/**
+ * How a node gets its config at first boot.
+ *
+ * - `private`: the whole config through a channel only that node reads (libvirt: QEMU fw_cfg).
+ *   The rendered `.ign` is the whole config.
+ * - `two-stage`: a first stage without private keys, tokens or kubeconfigs goes where a pod or
+ *   a stranger may read it (OpenStack user data, a PXE-served config); it makes Ignition fetch
+ *   the node's secret bundle from `secondStageSource` (checked by its SHA-512), which nkd's boot
+ *   service hands to that node only, once. The rendered `.ign` is the first stage; the bundle is
+ *   a separate file (`ignition/<node>.secret-bundle`).
+ */
+export type BootDelivery =
+  | { kind: 'private'; via: string }
+  | {
+      kind: 'two-stage';
+      /** Where the first stage goes, for messages ("user data", "the iPXE script"). */
+      via: string;
+      /** Largest first stage (raw bytes) the platform accepts, when it has a limit. */
+      firstStageLimit?: number;
+      /** The URL Ignition fetches the secret bundle from (known at render time). */
+      secondStageSource(config: ClusterConfig, node: ClusterNode): string;
+    };
+
+/** The provider half of a platform: settings, journal record, and the provider itself. */
+export interface PlatformProvider<S = unknown> {
+  /** The provider's settings from a resolved cluster file (throws a usage error if unusable). */
+  settings(config: ClusterConfig): S;
+  /** What destroy and status need without the cluster file, recorded in the journal (no secrets). */
+  toJournal(settings: S): JsonObject;
+  /** Settings back from the journal's record; `file` names the journal in errors. */
+  fromJournal(recorded: JsonObject, file: string): S;
+  /** The provider for these settings. */
+  open(settings: S): Provider;
+}
+
+/** One platform (see the file comment). */
+export interface Platform<S = unknown> {
+  /** The `spec.platform` value, the name of its `spec.<name>` and `nodes[].<name>` sections, and the journal's provider. */
+  readonly name: string;
+  /** A phrase for docs and messages, e.g. "libvirt (local or remote QEMU/KVM)". */
+  readonly description: string;
+  /** JSON Schema of `spec.<name>`. */
+  readonly schema: SchemaFragment;
+  /** JSON Schema of `nodes[].<name>`: the per-node fields this platform adds (flavor, BMC, ...). */
+  readonly nodeSchema?: SchemaFragment;
+  /** True when the platform sizes machines from cpus/memoryMiB/diskGiB (virtual machines). */
+  readonly sizedNodes: boolean;
+  /** Fills the section's derived (`x-filled`) fields after defaults are in. */
+  fillDerived?(config: ClusterConfig): void;
+  /** Semantic checks of the section (the shape is already valid). */
+  validate?(config: ClusterConfig, problems: Problems): void;
+  /** How its nodes receive their boot configs. */
+  readonly boot: BootDelivery;
+  /** The provider half, loaded lazily (render and validate never load it); absent: not deployable yet. */
+  readonly provider?: () => Promise<PlatformProvider<S>>;
+}
