@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ctx, useClusterDir } from './context.js';
-import type { CliOut } from '../../pkg/upgrade/cli.js';
+import type { CliOut } from '../../pkg/upgrade/client/upgrades.js';
 
 /** The upgrade commands' output: the console, and the debug log in the cluster directory once it is known. */
 function cliOut(): CliOut {
@@ -50,7 +50,7 @@ export function register(program: Command): void {
     .addHelpText('after', UPGRADE_EXAMPLES)
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ osImage?: string; kubernetesVersion?: string; maxUnavailable?: string; name?: string; paused?: boolean; follow?: boolean; fromFile?: string; dir?: string }>();
-      const m = await import('../../pkg/upgrade/cli.js');
+      const m = await import('../../pkg/upgrade/client/upgrades.js');
       await m.runUpgrade(o.dir ?? ctx().dir, o, cliOut(), ctx().signal);
     });
   up
@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .addHelpText('after', STATUS_EXAMPLES)
     .action(async (name: string | undefined, _o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ dir?: string }>();
-      const m = await import('../../pkg/upgrade/cli.js');
+      const m = await import('../../pkg/upgrade/client/upgrades.js');
       await m.upgradeStatus(o.dir ?? ctx().dir, name, cliOut());
     });
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** The upgrade operator's entry point: parse flags and env, refuse bad values, run until SIGTERM. */
 import { NkdError } from '../../pkg/ui/errors.js';
-import { parseOperatorConfig } from '../../pkg/upgrade/operator-config.js';
-import { runOperator } from '../../pkg/upgrade/operator.js';
+import { parseOperatorConfig } from '../../pkg/upgrade/operator/operator-config.js';
+import { runOperator } from '../../pkg/upgrade/operator/operator.js';
 
 const log = (m: string) => console.error(`${new Date().toISOString()} ${m}`);
 

@@ -39,7 +39,7 @@ export interface DeployOptions {
   provider?: Provider;
   /** Passed to the default provider (test guests: libvirt direct kernel boot). */
   providerOverrides?: ProviderOverrides;
-  /** The operator's manifests (default pkg/upgrade/manifests.ts operatorManifests). */
+  /** The operator's manifests (default pkg/upgrade/install/manifests.ts operatorManifests). */
   operatorManifests?: (opts: { namespace?: string; image: string; kubernetesVersion?: string }) => object[];
   /** Called after each phase (the interruption tests kill the run here). */
   afterPhase?: (name: string) => void | Promise<void>;
@@ -254,6 +254,6 @@ async function clusterPhases(opts: DeployOptions, rendered: () => RenderResult, 
 }
 
 async function loadOperatorManifests(): Promise<(opts: { namespace?: string; image: string }) => object[]> {
-  const { operatorManifests } = await import('../upgrade/manifests.js');
+  const { operatorManifests } = await import('../upgrade/install/manifests.js');
   return operatorManifests;
 }

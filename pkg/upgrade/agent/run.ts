@@ -3,9 +3,9 @@
  * (events plus a slow resync, so a reboot is noticed even without a new event).
  */
 import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import type { UpgradeApi } from '../kube-api.js';
-import type { NodeUpgrade } from '../types.js';
-import { GROUP, Label, NODE_UPGRADES, VERSION } from '../vocabulary.js';
+import type { UpgradeApi } from '../kube/upgrade-api.js';
+import type { NodeUpgrade } from '../api/types.js';
+import { GROUP, Label, NODE_UPGRADES, VERSION } from '../api/vocabulary.js';
 import { NodeAgent } from './agent.js';
 import type { HostExecutor } from './executor.js';
 

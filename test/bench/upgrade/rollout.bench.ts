@@ -18,7 +18,7 @@
  * NKD_BENCH_DETAIL=1 also prints the requests by call on stderr.
  */
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { ClientNodeApi } from '../../../pkg/upgrade/kube-api.js';
+import type { ClientNodeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
 import { NEW_IMAGE, SimCluster, kubeConfig } from '../../integration/upgrade/sim-cluster.js';
 import type { Report } from '../run.js';
 import { median } from '../stats.js';

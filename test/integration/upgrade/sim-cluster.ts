@@ -7,11 +7,11 @@
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, loadYaml, setHeaderOptions, type V1CustomResourceDefinition, type V1Node } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { runAgent, type RunningAgent } from '../../../pkg/upgrade/agent/run.js';
-import { generateCrds } from '../../../pkg/upgrade/crd-gen.js';
-import { ClientNodeApi, isConflict, isNotFound, type UpgradeApi } from '../../../pkg/upgrade/kube-api.js';
-import { runOperator, type RunningOperator } from '../../../pkg/upgrade/operator.js';
-import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../../../pkg/upgrade/types.js';
-import { API_VERSION, GROUP, Label, NODE_UPGRADES, UPGRADES, VERSION } from '../../../pkg/upgrade/vocabulary.js';
+import { generateCrds } from '../../../pkg/upgrade/api/crd-gen.js';
+import { ClientNodeApi, isConflict, isNotFound, type UpgradeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import { runOperator, type RunningOperator } from '../../../pkg/upgrade/operator/operator.js';
+import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../../../pkg/upgrade/api/types.js';
+import { API_VERSION, GROUP, Label, NODE_UPGRADES, UPGRADES, VERSION } from '../../../pkg/upgrade/api/vocabulary.js';
 import { FakeHost } from './fake-host.js';
 
 export const OLD_IMAGE = 'registry.example/nestos/nestos@sha256:' + 'b'.repeat(64);

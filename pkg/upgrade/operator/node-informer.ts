@@ -7,7 +7,7 @@
  * (test/bench/upgrade/operator-memory.bench.ts). Lists are paged so no full list is ever held.
  */
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { GROUP } from './vocabulary.js';
+import { GROUP } from '../api/vocabulary.js';
 
 const PAGE = 100;
 

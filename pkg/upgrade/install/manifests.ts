@@ -4,8 +4,8 @@
  * DaemonSet (tolerates the control-plane taint). The deployer applies them with server-side
  * apply; `nkd operator manifests` prints them for GitOps.
  */
-import { crdObjects } from './crd-gen.js';
-import { DEFAULT_NAMESPACE, GROUP, LEASE_NAME, NODE_UPGRADES, UPGRADES } from './vocabulary.js';
+import { crdObjects } from '../api/crd-gen.js';
+import { DEFAULT_NAMESPACE, GROUP, LEASE_NAME, NODE_UPGRADES, UPGRADES } from '../api/vocabulary.js';
 
 /** Options of {@link operatorManifests}. */
 export interface ManifestOptions {

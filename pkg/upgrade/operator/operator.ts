@@ -5,11 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UpgradeController } from './controller.js';
-import { ClientNodeApi, type UpgradeApi } from './kube-api.js';
+import { ClientNodeApi, type UpgradeApi } from '../kube/upgrade-api.js';
 import { LeaderElector } from './leader.js';
 import { Metrics } from './metrics.js';
 import type { OperatorConfig } from './operator-config.js';
-import { LEASE_NAME } from './vocabulary.js';
+import { LEASE_NAME } from '../api/vocabulary.js';
 
 /** A running operator. */
 export interface RunningOperator {

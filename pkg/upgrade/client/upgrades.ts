@@ -6,13 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { ApiException } from '@kubernetes/client-node';
-import { ExitCode, NkdError, usageError } from '../ui/errors.js';
-import { networkCause, upgradeApiError, type ApiTarget } from './cli-errors.js';
-import { ClientNodeApi, isConflict } from './kube-api.js';
-import { operatorManifests, type ManifestOptions } from './manifests.js';
-import { loadKubeConfig } from './operator.js';
-import type { NodeUpgrade, Upgrade, UpgradeSpec } from './types.js';
-import { API_VERSION, Label } from './vocabulary.js';
+import { ExitCode, NkdError, usageError } from '../../ui/errors.js';
+import { networkCause, upgradeApiError, type ApiTarget } from './api-errors.js';
+import { ClientNodeApi, isConflict } from '../kube/upgrade-api.js';
+import { operatorManifests, type ManifestOptions } from '../install/manifests.js';
+import { loadKubeConfig } from '../operator/operator.js';
+import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../api/types.js';
+import { API_VERSION, Label } from '../api/vocabulary.js';
 
 /** Output callbacks the command passes in. */
 export interface CliOut {

@@ -4,18 +4,18 @@
  * by resourceVersion, then creates their NodeUpgrades and advances each in-flight node.
  */
 import { KubeConfig, makeInformer, CustomObjectsApi, type Informer, type V1Node, type KubernetesObject } from '@kubernetes/client-node';
-import { canonicalJson } from '../canonical-json.js';
-import { isConflict, type UpgradeApi } from './kube-api.js';
+import { canonicalJson } from '../../canonical-json.js';
+import { isConflict, type UpgradeApi } from '../kube/upgrade-api.js';
 import { slimNodeInformer } from './node-informer.js';
-import { WrittenObjects } from './written.js';
+import { WrittenObjects } from '../kube/written.js';
 import type { Metrics } from './metrics.js';
 import { advanceNode, nodeReady, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
-import { planRollout, type Blocker, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from './planner.js';
-import { WAITING_SHOWN } from './schema.js';
-import type { NodeUpgrade, Upgrade, UpgradeCondition, UpgradeStatus } from './types.js';
+import { planRollout, type Blocker, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from '../plan/planner.js';
+import { WAITING_SHOWN } from '../api/schema.js';
+import type { NodeUpgrade, Upgrade, UpgradeCondition, UpgradeStatus } from '../api/types.js';
 import {
   API_VERSION, Annotation, GROUP, IN_FLIGHT_PHASES, Label, NODE_UPGRADES, Phase, Reason, UPGRADES, VERSION, type PhaseValue,
-} from './vocabulary.js';
+} from '../api/vocabulary.js';
 
 /** Options of the controller. */
 export interface ControllerOptions {

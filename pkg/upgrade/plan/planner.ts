@@ -5,10 +5,10 @@
  */
 import { checkTargetVersion, atLeast } from './version.js';
 import { validateWindow, windowOpen } from './window.js';
-import type { PlanEntry, UpgradeSpec } from './types.js';
+import type { PlanEntry, UpgradeSpec } from '../api/types.js';
 import {
   CONTROL_PLANE_STAGE, Condition, DEFAULT_WORKER_STAGE, IN_FLIGHT_PHASES, Label, Phase, Reason, type PhaseValue,
-} from './vocabulary.js';
+} from '../api/vocabulary.js';
 
 /** What the planner needs to know about one Node. */
 export interface NodeFacts {

@@ -5,12 +5,12 @@
  * records the new phase. Only nodes carrying the operator's cordoned-by annotation are uncordoned.
  */
 import type { V1Node } from '@kubernetes/client-node';
-import { drainPass } from './drain/drain.js';
-import type { UpgradeApi } from './kube-api.js';
+import { drainPass } from './drain.js';
+import type { UpgradeApi } from '../kube/upgrade-api.js';
 import type { Metrics } from './metrics.js';
-import { drainPolicy, healthGate, hostTimeoutSeconds, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from './types.js';
-import { atLeast } from './version.js';
-import { Annotation, HostPhase, HostStep, OPERATOR_NAME, Phase, Reason, type PhaseValue } from './vocabulary.js';
+import { drainPolicy, healthGate, hostTimeoutSeconds, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from '../api/types.js';
+import { atLeast } from '../plan/version.js';
+import { Annotation, HostPhase, HostStep, OPERATOR_NAME, Phase, Reason, type PhaseValue } from '../api/vocabulary.js';
 
 /** What a node step needs from the controller. */
 export interface StepContext {

@@ -4,7 +4,7 @@
  * Lease (leaseDuration > renewDeadline) can pass to another replica.
  */
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { isConflict, type UpgradeApi } from './kube-api.js';
+import { isConflict, type UpgradeApi } from '../kube/upgrade-api.js';
 
 /** Timing and identity of the election. */
 export interface LeaderOptions {

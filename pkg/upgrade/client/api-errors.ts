@@ -5,10 +5,10 @@
  * validation) is a usage error naming the field path and the closest known field.
  */
 import { ApiException } from '@kubernetes/client-node';
-import { closest } from '../config/suggest.js';
-import { ExitCode, NkdError } from '../ui/errors.js';
-import { upgradeSpecSchema } from './schema.js';
-import { GROUP, UPGRADES } from './vocabulary.js';
+import { closest } from '../../config/suggest.js';
+import { ExitCode, NkdError } from '../../ui/errors.js';
+import { upgradeSpecSchema } from '../api/schema.js';
+import { GROUP, UPGRADES } from '../api/vocabulary.js';
 
 /** Where the CLI talks to. */
 export interface ApiTarget { server: string; kubeconfig: string }

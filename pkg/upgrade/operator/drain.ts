@@ -4,8 +4,8 @@
  * pass reports which pod and which PodDisruptionBudget block the drain.
  */
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import type { UpgradeApi } from '../kube-api.js';
-import type { DrainPolicy } from '../types.js';
+import type { UpgradeApi } from '../kube/upgrade-api.js';
+import type { DrainPolicy } from '../api/types.js';
 
 /** Why a pod blocks the drain. */
 export interface DrainBlocker { pod: string; pdb?: string; reason: string }

@@ -7,8 +7,8 @@ import {
   ApiException, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, PolicyV1Api, VersionApi,
   setHeaderOptions, type V1Lease, type V1Node, type V1Pod, type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
-import type { NodeUpgrade, Upgrade } from './types.js';
-import { GROUP, NODE_UPGRADES, UPGRADES, VERSION } from './vocabulary.js';
+import type { NodeUpgrade, Upgrade } from '../api/types.js';
+import { GROUP, NODE_UPGRADES, UPGRADES, VERSION } from '../api/vocabulary.js';
 
 /** An Event to record on an object. */
 export interface EventSpec {
