@@ -4,6 +4,7 @@
  * DaemonSet (tolerates the control-plane taint). The deployer applies them with server-side
  * apply; `nkd operator manifests` prints them for GitOps.
  */
+import yaml from 'js-yaml';
 import { crdObjects } from '../api/crd-gen.js';
 import { DEFAULT_NAMESPACE, GROUP, LEASE_NAME, NODE_UPGRADES, UPGRADES } from '../api/vocabulary.js';
 
@@ -210,4 +211,9 @@ export function agentConfinement(ns: string): object[] {
       spec: { policyName: AGENT_POLICY, validationActions: ['Deny'] },
     },
   ];
+}
+
+/** The operator manifests as one multi-document YAML text (what `nkd operator manifests` prints). */
+export function manifestsYaml(opts: ManifestOptions): string {
+  return operatorManifests(opts).map((o) => yaml.dump(o, { noRefs: true, lineWidth: 120 })).join('---\n');
 }

@@ -50,10 +50,8 @@ export interface UpgradeApi {
   createLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
   replaceLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
   serverVersion(): Promise<string>;
-  /** Requests made so far (for metrics and benchmarks). */
+  /** Requests made so far (the operator's nkd_upgrade_api_requests). */
   readonly requests: number;
-  /** Requests made so far by call name (for benchmarks). */
-  readonly requestsByCall?: ReadonlyMap<string, number>;
 }
 
 /** The HTTP status of an API error, if it is one. */
@@ -83,6 +81,7 @@ const co = { group: GROUP, version: VERSION };
 /** UpgradeApi over @kubernetes/client-node. */
 export class ClientNodeApi implements UpgradeApi {
   requests = 0;
+  /** Requests made so far by call name (the benchmarks print them). */
   readonly requestsByCall = new Map<string, number>();
   /** Of those, the ones answered 409 Conflict, by call name. */
   readonly conflictsByCall = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
-import { unknownFieldDetails, upgradeApiError } from '../../../pkg/upgrade/client/api-errors.js';
-import { mergePatchTo, outcome, transientApiError } from '../../../pkg/upgrade/client/upgrades.js';
+import { transientApiError, unknownFieldDetails, upgradeApiError } from '../../../pkg/upgrade/client/api-errors.js';
+import { mergePatchTo, outcome } from '../../../pkg/upgrade/client/upgrades.js';
 import { NkdError } from '../../../pkg/ui/errors.js';
 import type { Upgrade } from '../../../pkg/upgrade/api/types.js';
 

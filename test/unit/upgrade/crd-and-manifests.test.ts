@@ -4,7 +4,7 @@ import { packageRoot } from '../../../pkg/paths.js';
 import { generateCrds, generateUpgradeTypes } from '../../../pkg/upgrade/api/crd-gen.js';
 import { operatorManifests } from '../../../pkg/upgrade/install/manifests.js';
 import { parseOperatorConfig } from '../../../pkg/upgrade/operator/operator-config.js';
-import { upgradeFromFlags } from '../../../pkg/upgrade/client/upgrades.js';
+import { upgradeFromFlags } from '../../../pkg/commands/upgrade.js';
 
 describe('the generated upgrade API files', () => {
   it('keeps the committed CRDs equal to what the schema generates', () => {
