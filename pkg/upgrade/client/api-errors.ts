@@ -15,7 +15,7 @@ import { GROUP, UPGRADES } from '../api/vocabulary.js';
 export interface ApiTarget { server: string; kubeconfig: string }
 
 /** The network failure (connection refused, reset, TLS, …) behind an error or its causes, if that is what it is; undefined if the server answered. */
-export function networkCause(e: unknown): string | undefined {
+function networkCause(e: unknown): string | undefined {
   for (let c: unknown = e, depth = 0; c && depth < 5; depth++, c = (c as { cause?: unknown }).cause) {
     const code = (c as { code?: unknown }).code;
     if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR\w*|CERT_\w+|DEPTH_ZERO\w*|SELF_SIGNED\w*|UNABLE_TO\w*|ERR_TLS\w*)$/.test(code)) {

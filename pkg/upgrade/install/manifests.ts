@@ -6,7 +6,7 @@
  */
 import yaml from 'js-yaml';
 import { crdObjects } from '../api/crd-gen.js';
-import { DEFAULT_NAMESPACE, GROUP, LEASE_NAME, NODE_UPGRADES, UPGRADES } from '../api/vocabulary.js';
+import { AGENT_NAME, DEFAULT_NAMESPACE, GROUP, LEASE_NAME, NODE_UPGRADES, OPERATOR_NAME, UPGRADES } from '../api/vocabulary.js';
 
 /** Options of {@link operatorManifests}. */
 export interface ManifestOptions {
@@ -22,8 +22,8 @@ export interface ManifestOptions {
   kubernetesVersion?: string;
 }
 
-const OPERATOR = 'nkd-upgrade-operator';
-const AGENT = 'nkd-upgrade-agent';
+const OPERATOR = OPERATOR_NAME;
+const AGENT = AGENT_NAME;
 const appLabels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'nkd' });
 
 /**
@@ -155,7 +155,7 @@ export function operatorManifests(opts: ManifestOptions): object[] {
 }
 
 /** True when the cluster version can enforce {@link agentConfinement} (1.30 or later, or unknown). */
-export function confinementSupported(version: string | undefined): boolean {
+function confinementSupported(version: string | undefined): boolean {
   const m = /^v?(\d+)\.(\d+)/.exec(version ?? '');
   return !m || Number(m[1]) > 1 || Number(m[2]) >= 30;
 }

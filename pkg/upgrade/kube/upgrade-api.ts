@@ -8,7 +8,7 @@ import {
   setHeaderOptions, type V1Lease, type V1Node, type V1Pod, type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
 import type { NodeUpgrade, Upgrade } from '../api/types.js';
-import { GROUP, NODE_UPGRADES, UPGRADES, VERSION } from '../api/vocabulary.js';
+import { GROUP, NODE_UPGRADES, OPERATOR_NAME, UPGRADES, VERSION } from '../api/vocabulary.js';
 
 /** An Event to record on an object. */
 export interface EventSpec {
@@ -91,7 +91,7 @@ export class ClientNodeApi implements UpgradeApi {
   private readonly coord: CoordinationV1Api;
   private readonly version: VersionApi;
 
-  constructor(readonly kc: KubeConfig, private readonly component = 'nkd-upgrade-operator') {
+  constructor(kc: KubeConfig, private readonly component = OPERATOR_NAME) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.policy = kc.makeApiClient(PolicyV1Api);

@@ -46,7 +46,7 @@ export function nodeFacts(n: V1Node): NodeFacts {
 }
 
 /** The deterministic name of a node's record for an Upgrade. */
-export function nodeUpgradeName(upgrade: string, node: string): string {
+function nodeUpgradeName(upgrade: string, node: string): string {
   const n = `${upgrade}.${node}`;
   return n.length <= 253 ? n : n.slice(0, 253);
 }
@@ -71,7 +71,7 @@ function blockedKey(b: Blocked | undefined): string {
 }
 
 /** One line for the Blocked printer column. */
-export function blockedSummary(b: Blocker): string {
+function blockedSummary(b: Blocker): string {
   return [b.node ?? '-', b.reason, b.pod && `pod=${b.pod}`, b.pdb && `pdb=${b.pdb}`].filter(Boolean).join(' ');
 }
 
@@ -91,7 +91,7 @@ function decisive(s: UpgradeStatus | undefined): string {
 }
 
 /** A status change that only updates counts and messages is written at most this often. */
-export const STATUS_REPORT_INTERVAL_MS = 2000;
+const STATUS_REPORT_INTERVAL_MS = 2000;
 
 /** The operator's controller (runs only while leader). */
 export class UpgradeController {

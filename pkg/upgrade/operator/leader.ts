@@ -30,7 +30,7 @@ export interface Clock {
 }
 
 /** The wall clock and Node's timers. */
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => new Date(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),

@@ -89,7 +89,7 @@ async function keepCordoned(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Pr
  * admin who uncordons and cordons again before the operator looks would leave a cordon that
  * looks like the operator's. managedFields name the manager that last changed the field.
  */
-export function cordonSetByOperator(node: V1Node): boolean {
+function cordonSetByOperator(node: V1Node): boolean {
   const owners = (node.metadata?.managedFields ?? [])
     .filter((m) => !!(m.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:unschedulable'])
     .map((m) => m.manager);

@@ -95,14 +95,14 @@ export function resolveMaxUnavailable(value: number | string | undefined, stageS
 }
 
 /** True when the node already runs the target (as far as the API shows). */
-export function atTarget(spec: UpgradeSpec, n: NodeFacts): boolean {
+function atTarget(spec: UpgradeSpec, n: NodeFacts): boolean {
   if (spec.kubernetesVersion && !atLeast(n.kubeletVersion, spec.kubernetesVersion)) return false;
   if (spec.osImage && n.bootedImage !== spec.osImage) return false;
   return true;
 }
 
 /** True when the node is unavailable for the budget: NotReady or cordoned by anyone. */
-export function nodeUnavailable(n: NodeFacts): boolean {
+function nodeUnavailable(n: NodeFacts): boolean {
   return !n.ready || n.unschedulable;
 }
 
