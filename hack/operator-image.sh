@@ -4,7 +4,7 @@
 # nsenter (util-linux; the agent runs host commands with nsenter --target 1 ...) with its
 # libraries, and /app = this repository's dist/ (npm run build), production node_modules
 # (npm ci --omit=dev --ignore-scripts in a staging copy, cached by package-lock.json), package.json,
-# templates/ and crds/. Entrypoints (pkg/upgrade/manifests.ts): the operator runs
+# templates/ and crds/. Entrypoints (pkg/upgrade/install/manifests.ts): the operator runs
 # `node /app/dist/cmd/operator/main.js`, the agent `node /app/dist/cmd/agent/main.js`.
 # The image is tagged localhost/nkd-operator:<package.json version> in the OCI layout
 # ${NKD_CACHE_DIR:-$HOME/.cache/nkd}/images/nkd-operator/<version> (skopeo/podman/buildah name it

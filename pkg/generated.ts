@@ -2,7 +2,7 @@ import { clusterSchema } from './config/schema.js';
 import { schemaToTypes } from './schema/typegen.js';
 import { schemaToMarkdown } from './schema/docgen.js';
 import type { SchemaNode } from './schema/resolved.js';
-import { generateCrds, generateUpgradeTypes } from './upgrade/crd-gen.js';
+import { generateCrds, generateUpgradeTypes } from './upgrade/api/crd-gen.js';
 
 /** Nested type names of the cluster config, by JSON pointer into the schema. */
 const clusterTitles: Record<string, string> = {
@@ -47,7 +47,7 @@ export async function generatedFiles(): Promise<Record<string, string>> {
   return {
     'pkg/config/types.gen.ts': await schemaToTypes(schema, 'ClusterConfig', clusterTitles, 'pkg/config/schema.ts'),
     'docs/config-reference.md': schemaToMarkdown(schema, 'Cluster file reference', configIntro),
-    'pkg/upgrade/types.gen.ts': await generateUpgradeTypes(),
+    'pkg/upgrade/api/types.gen.ts': await generateUpgradeTypes(),
     ...Object.fromEntries(Object.entries(generateCrds()).map(([f, text]) => [`crds/${f}`, text])),
   };
 }

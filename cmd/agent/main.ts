@@ -2,9 +2,9 @@
 /** The node agent's entry point (DaemonSet): needs NODE_NAME; runs host commands through nsenter. */
 import { NsenterExecutor } from '../../pkg/upgrade/agent/executor.js';
 import { runAgent } from '../../pkg/upgrade/agent/run.js';
-import { ClientNodeApi } from '../../pkg/upgrade/kube-api.js';
-import { loadKubeConfig } from '../../pkg/upgrade/operator.js';
-import { AGENT_NAME } from '../../pkg/upgrade/vocabulary.js';
+import { loadKubeConfig } from '../../pkg/upgrade/kube/kubeconfig.js';
+import { ClientNodeApi } from '../../pkg/upgrade/kube/upgrade-api.js';
+import { AGENT_NAME } from '../../pkg/upgrade/api/vocabulary.js';
 
 const log = (m: string) => console.error(`${new Date().toISOString()} ${m}`);
 

@@ -18,9 +18,9 @@ export function register(program: Command): void {
       const o = cmd.optsWithGlobals<{ image: string; imageRepository?: string; namespace: string; replicas: string; kubernetesVersion?: string }>();
       const { checkManifestOptions } = await import('../../pkg/lifecycle/operator-options.js');
       const opts = checkManifestOptions({ ...o, imageGiven: cmd.getOptionValueSource('image') === 'cli' });
-      const m = await import('../../pkg/upgrade/cli.js');
+      const m = await import('../../pkg/upgrade/install/manifests.js');
       const text = m.manifestsYaml(opts);
-      if (ctx().ui.json) ctx().ui.result((await import('../../pkg/upgrade/manifests.js')).operatorManifests(opts));
+      if (ctx().ui.json) ctx().ui.result(m.operatorManifests(opts));
       else process.stdout.write(text);
     });
 }

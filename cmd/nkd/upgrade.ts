@@ -1,16 +1,5 @@
 import type { Command } from 'commander';
-import { ctx, useClusterDir } from './context.js';
-import type { CliOut } from '../../pkg/upgrade/cli.js';
-
-/** The upgrade commands' output: the console, and the debug log in the cluster directory once it is known. */
-function cliOut(): CliOut {
-  const c = ctx();
-  return {
-    info: (s) => c.ui.info(s), ok: (s) => c.ui.ok(s), warn: (s) => c.ui.warn(s), debug: (s) => c.ui.debug(s),
-    print: (s) => c.ui.print(s), result: (v) => c.ui.result(v), json: c.ui.json,
-    useDir: (dir) => useClusterDir(dir),
-  };
-}
+import { ctx } from './context.js';
 
 const UPGRADE_EXAMPLES = `
 Examples:
@@ -50,8 +39,8 @@ export function register(program: Command): void {
     .addHelpText('after', UPGRADE_EXAMPLES)
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ osImage?: string; kubernetesVersion?: string; maxUnavailable?: string; name?: string; paused?: boolean; follow?: boolean; fromFile?: string; dir?: string }>();
-      const m = await import('../../pkg/upgrade/cli.js');
-      await m.runUpgrade(o.dir ?? ctx().dir, o, cliOut(), ctx().signal);
+      const m = await import('../../pkg/commands/upgrade.js');
+      await m.upgradeCommand({ ...ctx(), dir: o.dir ?? ctx().dir }, o);
     });
   up
     .command('status [name]')
@@ -59,7 +48,7 @@ export function register(program: Command): void {
     .addHelpText('after', STATUS_EXAMPLES)
     .action(async (name: string | undefined, _o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ dir?: string }>();
-      const m = await import('../../pkg/upgrade/cli.js');
-      await m.upgradeStatus(o.dir ?? ctx().dir, name, cliOut());
+      const m = await import('../../pkg/commands/upgrade.js');
+      await m.upgradeStatusCommand({ ...ctx(), dir: o.dir ?? ctx().dir }, name);
     });
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /** The upgrade operator's entry point: parse flags and env, refuse bad values, run until SIGTERM. */
 import { NkdError } from '../../pkg/ui/errors.js';
-import { parseOperatorConfig } from '../../pkg/upgrade/operator-config.js';
-import { runOperator } from '../../pkg/upgrade/operator.js';
+import { loadKubeConfig } from '../../pkg/upgrade/kube/kubeconfig.js';
+import { ClientNodeApi } from '../../pkg/upgrade/kube/upgrade-api.js';
+import { Metrics } from '../../pkg/upgrade/operator/metrics.js';
+import { parseOperatorConfig } from '../../pkg/upgrade/operator/operator-config.js';
+import { runOperator } from '../../pkg/upgrade/operator/operator.js';
 
 const log = (m: string) => console.error(`${new Date().toISOString()} ${m}`);
 
@@ -16,7 +19,11 @@ async function main(): Promise<void> {
     process.exit(err instanceof NkdError ? err.code : 2);
   }
   let stopping = false;
-  const op = await runOperator(cfg, log, { onLeading: (leading) => { if (!leading && !stopping) { log('lost the Lease: exiting so a fresh process competes again'); process.exit(1); } } });
+  const kc = loadKubeConfig(cfg.kubeconfig);
+  const op = await runOperator(cfg, {
+    kubeConfig: kc, api: new ClientNodeApi(kc), metrics: new Metrics(), log,
+    onLeading: (leading) => { if (!leading && !stopping) { log('lost the Lease: exiting so a fresh process competes again'); process.exit(1); } },
+  });
   const shutdown = async (sig: string) => {
     if (stopping) return;
     stopping = true;

@@ -3,6 +3,7 @@
  * Precedence: flag > environment > file > default. Applied to the raw document before
  * validation, so a bad flag or variable is reported like a bad field, naming its source.
  */
+import { allPlatforms } from '../infra/registry.js';
 
 /** One layered setting. */
 export interface Layered {
@@ -57,9 +58,11 @@ export function applyLayers(
 ): Map<string, string> {
   const sources = new Map<string, string>();
   const platform = (doc.spec as { platform?: unknown } | undefined)?.platform;
+  const platformSections = new Set(allPlatforms().map((p) => p.name));
   for (const l of LAYERED) {
     const section = l.path[1]!;
-    if (['libvirt', 'openstack', 'baremetal'].includes(section) && platform !== section) continue;
+    // A platform's settings apply only when it is the cluster's platform.
+    if (platformSections.has(section) && platform !== section) continue;
     const fromFlag = l.flag ? flags[flagKey(l.flag)] : undefined;
     const fromEnv = env[l.env];
     let value: unknown;

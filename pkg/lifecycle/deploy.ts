@@ -50,7 +50,7 @@ export interface LifecycleDeps {
   render?: RenderFn;
   /** Provider (default: the registry's for spec.platform); an injected one is not closed. */
   provider?: Provider;
-  /** The operator's manifests (default pkg/upgrade's operatorManifests). */
+  /** The operator's manifests (default pkg/upgrade/install/manifests.ts operatorManifests). */
   operatorManifests?: (opts: { namespace?: string; image: string; kubernetesVersion?: string }) => object[];
   observer?: PhaseObserver;
 }
@@ -296,6 +296,6 @@ async function clusterPhases(opts: DeployOptions & LifecycleDeps, rendered: () =
 }
 
 async function loadOperatorManifests(): Promise<(opts: { namespace?: string; image: string }) => object[]> {
-  const { operatorManifests } = await import('../upgrade/manifests.js');
+  const { operatorManifests } = await import('../upgrade/install/manifests.js');
   return operatorManifests;
 }

@@ -3,11 +3,11 @@
  * step to status.host only after it succeeded, survives its own restart and the host's reboot
  * (by comparing boot IDs), and rolls back when the operator asks for it.
  */
-import type { UpgradeApi } from '../kube-api.js';
-import { isConflict } from '../kube-api.js';
-import type { HostReport, NodeUpgrade } from '../types.js';
-import { Annotation, HostPhase, HostStep } from '../vocabulary.js';
-import { WrittenObjects } from '../written.js';
+import type { UpgradeApi } from '../kube/upgrade-api.js';
+import { isConflict } from '../kube/upgrade-api.js';
+import type { HostReport, NodeUpgrade } from '../api/types.js';
+import { Annotation, HostPhase, HostStep } from '../api/vocabulary.js';
+import { WrittenObjects } from '../kube/written.js';
 import type { HostExecutor } from './executor.js';
 import * as steps from './host-steps.js';
 

@@ -9,10 +9,10 @@ import { mustRun, type HostExecutor } from './executor.js';
 export interface Deployment { checksum: string; image?: string; booted: boolean; staged: boolean }
 
 /** The transport rpm-ostree uses for container images given by digest. */
-export const IMAGE_TRANSPORT = 'ostree-unverified-registry:';
+const IMAGE_TRANSPORT = 'ostree-unverified-registry:';
 
 /** The container image reference of an rpm-ostree origin, without the transport prefix. */
-export function imageOf(ref: string | undefined): string | undefined {
+function imageOf(ref: string | undefined): string | undefined {
   return ref?.replace(/^ostree-[a-z-]+:(docker:\/\/)?/, '');
 }
 
@@ -66,7 +66,7 @@ export async function kubeadmUpgrade(exec: HostExecutor, action: 'apply' | 'node
 }
 
 /** Whether the host mounts the legacy (v1) cgroup hierarchy rather than the unified one. */
-export async function cgroupV1(exec: HostExecutor): Promise<boolean> {
+async function cgroupV1(exec: HostExecutor): Promise<boolean> {
   return (await mustRun(exec, ['stat', '-f', '-c', '%T', '/sys/fs/cgroup'])).trim() !== 'cgroup2fs';
 }
 

@@ -24,7 +24,7 @@ import { loadClusterConfig } from '../../../pkg/config/load.js';
 import { deploy } from '../../../pkg/lifecycle/deploy.js';
 import { destroy } from '../../../pkg/lifecycle/destroy.js';
 import { Ui } from '../../../pkg/ui/output.js';
-import { ClientNodeApi } from '../../../pkg/upgrade/kube-api.js';
+import { ClientNodeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
 import { sh } from '../../e2e/cluster/host.js';
 import { clients } from '../../e2e/cluster/kube-checks.js';
 import { NspawnTestProvider } from '../../e2e/cluster/provider.js';

@@ -18,7 +18,6 @@
  * NKD_BENCH_DETAIL=1 also prints the requests by call on stderr.
  */
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { ClientNodeApi } from '../../../pkg/upgrade/kube-api.js';
 import { NEW_IMAGE, SimCluster, kubeConfig } from '../../integration/upgrade/sim-cluster.js';
 import type { Report } from '../run.js';
 import { median } from '../stats.js';
@@ -37,7 +36,7 @@ async function rollout(path: string, report: Report, maxUnavailable: number): Pr
     await sim.addNode('cp-0', { controlPlane: true });
     for (let i = 1; i < NODES; i++) await sim.addNode(`w-${i}`);
     const op = await sim.startOperator('bench', ns, { lease: [15, 10, 2] });
-    await sim.until('the operator to lead', async () => op.isLeader && op.controller()?.ready);
+    await sim.until('the operator to lead', async () => op.isLeader && op.ready);
     const opBefore = op.api.requests;
     const agentBefore = sim.agentRequests().total;
     const t0 = Date.now();
@@ -67,7 +66,7 @@ async function rollout(path: string, report: Report, maxUnavailable: number): Pr
       const seg = (a: 'admittedAt' | 'drainStartedAt' | 'hostStartedAt' | 'verifyStartedAt', b: 'drainStartedAt' | 'hostStartedAt' | 'verifyStartedAt' | 'finishedAt') =>
         median(recs.map((r) => new Date(r.status?.[b] ?? 0).getTime() - new Date(r.status?.[a] ?? 0).getTime())).toFixed(0);
       console.error(`${tag} median ms: admit→cordon ${seg('admittedAt', 'drainStartedAt')}, drain ${seg('drainStartedAt', 'hostStartedAt')}, host ${seg('hostStartedAt', 'verifyStartedAt')}, verify ${seg('verifyStartedAt', 'finishedAt')}`);
-      console.error(`${tag} operator by call:`, Object.fromEntries(op.api.requestsByCall ?? []), 'of them 409:', Object.fromEntries((op.api as ClientNodeApi).conflictsByCall));
+      console.error(`${tag} operator by call:`, Object.fromEntries(op.api.requestsByCall), 'of them 409:', Object.fromEntries(op.api.conflictsByCall));
       console.error(`${tag} agents by call:`, Object.fromEntries(sim.agentRequests().byCall));
     }
   } finally {

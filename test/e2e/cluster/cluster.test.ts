@@ -18,7 +18,7 @@ import { loadClusterConfig } from '../../../pkg/config/load.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { setHeaderOptions, VersionApi } from '@kubernetes/client-node';
 import { applyObjects } from '../../../pkg/kube/apply.js';
-import { ClientNodeApi } from '../../../pkg/upgrade/kube-api.js';
+import { ClientNodeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
 import { deploy, type DeployResult } from '../../../pkg/lifecycle/deploy.js';
 import { destroy } from '../../../pkg/lifecycle/destroy.js';
 import { Ui } from '../../../pkg/ui/output.js';

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import { AdmissionregistrationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1ClusterRole, type V1ClusterRoleBinding, type V1ValidatingAdmissionPolicy, type V1ValidatingAdmissionPolicyBinding } from '@kubernetes/client-node';
-import { ClientNodeApi, isConflict, statusOf } from '../../../pkg/upgrade/kube-api.js';
-import { AGENT_POLICY, agentConfinement, operatorManifests } from '../../../pkg/upgrade/manifests.js';
-import type { NodeUpgrade } from '../../../pkg/upgrade/types.js';
-import { API_VERSION } from '../../../pkg/upgrade/vocabulary.js';
+import { ClientNodeApi, isConflict, statusOf } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import { AGENT_POLICY, agentConfinement, operatorManifests } from '../../../pkg/upgrade/install/manifests.js';
+import type { NodeUpgrade } from '../../../pkg/upgrade/api/types.js';
+import { API_VERSION } from '../../../pkg/upgrade/api/vocabulary.js';
 import { sharedKubeconfig, uniqueNamespace } from '../../harness/shared.js';
 import { installCrds, kubeConfig } from './sim-cluster.js';
 

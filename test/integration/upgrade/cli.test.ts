@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { packageRoot } from '../../../pkg/paths.js';
-import { API_VERSION } from '../../../pkg/upgrade/vocabulary.js';
+import { API_VERSION } from '../../../pkg/upgrade/api/vocabulary.js';
 import { NEW_IMAGE, type SimCluster } from './sim-cluster.js';
 import { newSim } from './setup.js';
 

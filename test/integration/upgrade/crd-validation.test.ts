@@ -3,8 +3,8 @@ import { jest } from '@jest/globals';
 jest.setTimeout(180_000);
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { sharedKubeconfig } from '../../harness/shared.js';
-import { statusOf } from '../../../pkg/upgrade/kube-api.js';
-import { API_VERSION, GROUP, UPGRADES, VERSION } from '../../../pkg/upgrade/vocabulary.js';
+import { statusOf } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import { API_VERSION, GROUP, UPGRADES, VERSION } from '../../../pkg/upgrade/api/vocabulary.js';
 import { installCrds, kubeConfig, NEW_IMAGE } from './sim-cluster.js';
 
 let custom: CustomObjectsApi;

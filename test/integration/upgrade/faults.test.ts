@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { PolicyV1Api } from '@kubernetes/client-node';
-import { Annotation } from '../../../pkg/upgrade/vocabulary.js';
+import { Annotation } from '../../../pkg/upgrade/api/vocabulary.js';
 import { NEW_IMAGE, OLD_IMAGE, type SimCluster } from './sim-cluster.js';
 import { newSim } from './setup.js';
 import { pdbFor, podOn as podOnNode } from './pods.js';

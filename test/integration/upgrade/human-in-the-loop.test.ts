@@ -3,7 +3,7 @@
 // (and kube-controller-manager for PDB status) with simulated nodes.
 import { jest } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, PolicyV1Api, setHeaderOptions, type CoreV1Event } from '@kubernetes/client-node';
-import { Annotation, GROUP, UPGRADES, VERSION } from '../../../pkg/upgrade/vocabulary.js';
+import { Annotation, GROUP, UPGRADES, VERSION } from '../../../pkg/upgrade/api/vocabulary.js';
 import { NEW_IMAGE, type SimCluster } from './sim-cluster.js';
 import { newSim } from './setup.js';
 import { pdbFor, podOn } from './pods.js';

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import type { UpgradeApi } from '../../../pkg/upgrade/kube-api.js';
-import type { RunningOperator } from '../../../pkg/upgrade/operator.js';
+import type { UpgradeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import type { RunningOperator } from '../../../pkg/upgrade/operator/operator.js';
 import { NEW_IMAGE, NEW_K8S, type SimCluster } from './sim-cluster.js';
 import { newSim } from './setup.js';
 

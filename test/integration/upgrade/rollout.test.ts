@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 
 jest.setTimeout(180_000);
 import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { Annotation } from '../../../pkg/upgrade/vocabulary.js';
+import { Annotation } from '../../../pkg/upgrade/api/vocabulary.js';
 import { NEW_IMAGE, NEW_K8S, type SimCluster } from './sim-cluster.js';
 import { newSim } from './setup.js';
 

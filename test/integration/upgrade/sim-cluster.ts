@@ -7,11 +7,12 @@
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, loadYaml, setHeaderOptions, type V1CustomResourceDefinition, type V1Node } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { runAgent, type RunningAgent } from '../../../pkg/upgrade/agent/run.js';
-import { generateCrds } from '../../../pkg/upgrade/crd-gen.js';
-import { ClientNodeApi, isConflict, isNotFound, type UpgradeApi } from '../../../pkg/upgrade/kube-api.js';
-import { runOperator, type RunningOperator } from '../../../pkg/upgrade/operator.js';
-import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../../../pkg/upgrade/types.js';
-import { API_VERSION, GROUP, Label, NODE_UPGRADES, UPGRADES, VERSION } from '../../../pkg/upgrade/vocabulary.js';
+import { generateCrds } from '../../../pkg/upgrade/api/crd-gen.js';
+import { ClientNodeApi, isConflict, isNotFound, type UpgradeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import { Metrics } from '../../../pkg/upgrade/operator/metrics.js';
+import { runOperator, type RunningOperator } from '../../../pkg/upgrade/operator/operator.js';
+import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../../../pkg/upgrade/api/types.js';
+import { API_VERSION, GROUP, Label, NODE_UPGRADES, UPGRADES, VERSION } from '../../../pkg/upgrade/api/vocabulary.js';
 import { FakeHost } from './fake-host.js';
 
 export const OLD_IMAGE = 'registry.example/nestos/nestos@sha256:' + 'b'.repeat(64);
@@ -52,6 +53,9 @@ export async function installCrds(kc: KubeConfig): Promise<void> {
     try { await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: NODE_UPGRADES, limit: 1 }); break; } catch { await sleep(100); }
   }
 }
+
+/** An operator replica of a SimCluster, with its API client and metrics registry. */
+export type SimOperator = RunningOperator & { readonly api: ClientNodeApi; readonly metrics: Metrics };
 
 /** Options of one simulated node. */
 export interface SimNodeOptions { controlPlane?: boolean; labels?: Record<string, string> }
@@ -199,16 +203,26 @@ export class SimCluster {
     this.timers.push(loop());
   }
 
-  /** Starts an operator replica watching only this cluster's Upgrades and Nodes. */
-  async startOperator(identity: string, namespace: string, o: { lease?: [number, number, number]; wrapApi?: (api: UpgradeApi) => UpgradeApi } = {}): Promise<RunningOperator> {
+  /**
+   * Starts an operator replica watching only this cluster's Upgrades and Nodes. `wrapApi` wraps
+   * its API client (a test injects crashes between writes with it); the replica's own client
+   * (which counts its requests) and metrics registry come back with it.
+   */
+  async startOperator(identity: string, namespace: string, o: { lease?: [number, number, number]; wrapApi?: (api: UpgradeApi) => UpgradeApi } = {}): Promise<SimOperator> {
     const [lease, renew, retry] = o.lease ?? [3, 2, 0.3];
+    const kc = kubeConfig(this.kubeconfigPath);
+    const api = new ClientNodeApi(kc);
+    const metrics = new Metrics();
     const op = await runOperator({
       kubeconfig: this.kubeconfigPath, namespace, identity, metricsHost: '127.0.0.1', metricsPort: 0,
       leaseDurationSeconds: lease, renewDeadlineSeconds: renew, retryPeriodSeconds: retry, workers: 4,
       upgradeLabelSelector: `nkd-test=${this.id}`, nodeLabelSelector: `nkd-test=${this.id}`,
-    }, process.env.NKD_TEST_OPERATOR_LOG ? (m) => console.error(m) : undefined, { wrapApi: o.wrapApi });
+    }, {
+      kubeConfig: kc, api: o.wrapApi ? o.wrapApi(api) : api, metrics,
+      log: process.env.NKD_TEST_OPERATOR_LOG ? (m) => console.error(m) : undefined,
+    });
     this.operators.push(op);
-    return op;
+    return Object.assign(op, { api, metrics });
   }
 
   /** Creates an Upgrade selecting this cluster's nodes. */

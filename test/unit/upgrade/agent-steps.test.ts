@@ -1,5 +1,5 @@
 import { NodeAgent } from '../../../pkg/upgrade/agent/agent.js';
-import type { NodeUpgrade } from '../../../pkg/upgrade/types.js';
+import type { NodeUpgrade } from '../../../pkg/upgrade/api/types.js';
 import { FakeHost } from '../../integration/upgrade/fake-host.js';
 import { fakeAgentApi } from './fake-api.js';
 

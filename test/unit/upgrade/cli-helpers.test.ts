@@ -1,8 +1,8 @@
 import { ApiException } from '@kubernetes/client-node';
-import { unknownFieldDetails, upgradeApiError } from '../../../pkg/upgrade/cli-errors.js';
-import { mergePatchTo, outcome, transientApiError } from '../../../pkg/upgrade/cli.js';
+import { transientApiError, unknownFieldDetails, upgradeApiError } from '../../../pkg/upgrade/client/api-errors.js';
+import { mergePatchTo, outcome } from '../../../pkg/upgrade/client/upgrades.js';
 import { NkdError } from '../../../pkg/ui/errors.js';
-import type { Upgrade } from '../../../pkg/upgrade/types.js';
+import type { Upgrade } from '../../../pkg/upgrade/api/types.js';
 
 const target = { server: 'https://10.0.0.1:6443', kubeconfig: '/c/auth/admin.conf' };
 const upgrade = (generation: number, observed: number | undefined, conditions: [string, 'True' | 'False'][]): Upgrade => ({

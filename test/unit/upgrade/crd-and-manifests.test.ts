@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../../pkg/paths.js';
-import { generateCrds, generateUpgradeTypes } from '../../../pkg/upgrade/crd-gen.js';
-import { operatorManifests } from '../../../pkg/upgrade/manifests.js';
-import { parseOperatorConfig } from '../../../pkg/upgrade/operator-config.js';
-import { upgradeFromFlags } from '../../../pkg/upgrade/cli.js';
+import { generateCrds, generateUpgradeTypes } from '../../../pkg/upgrade/api/crd-gen.js';
+import { operatorManifests } from '../../../pkg/upgrade/install/manifests.js';
+import { parseOperatorConfig } from '../../../pkg/upgrade/operator/operator-config.js';
+import { upgradeFromFlags } from '../../../pkg/commands/upgrade.js';
 
 describe('the generated upgrade API files', () => {
   it('keeps the committed CRDs equal to what the schema generates', () => {
@@ -14,7 +14,7 @@ describe('the generated upgrade API files', () => {
   });
 
   it('keeps types.gen.ts equal to what the schema generates', async () => {
-    expect(readFileSync(join(packageRoot(), 'pkg', 'upgrade', 'types.gen.ts'), 'utf8')).toBe(await generateUpgradeTypes());
+    expect(readFileSync(join(packageRoot(), 'pkg', 'upgrade', 'api', 'types.gen.ts'), 'utf8')).toBe(await generateUpgradeTypes());
   });
 });
 

@@ -1,6 +1,6 @@
 /** An in-memory fake of the few UpgradeApi calls the agent makes (unit tests only). */
-import type { UpgradeApi } from '../../../pkg/upgrade/kube-api.js';
-import type { NodeUpgrade } from '../../../pkg/upgrade/types.js';
+import type { UpgradeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import type { NodeUpgrade } from '../../../pkg/upgrade/api/types.js';
 
 /** A fake API holding NodeUpgrades and Node annotation patches; resourceVersions are checked. */
 export function fakeAgentApi(): UpgradeApi & { nodeUpgrades: Map<string, NodeUpgrade>; nodePatches: object[]; conflictsToInject: number } {

@@ -5,9 +5,9 @@
  * operator (through this API) or the admin (through the test). Unit tests only.
  */
 import type { V1Node } from '@kubernetes/client-node';
-import type { UpgradeApi } from '../../../pkg/upgrade/kube-api.js';
-import type { NodeUpgrade } from '../../../pkg/upgrade/types.js';
-import { Annotation, Label, OPERATOR_NAME } from '../../../pkg/upgrade/vocabulary.js';
+import type { UpgradeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import type { NodeUpgrade } from '../../../pkg/upgrade/api/types.js';
+import { Annotation, Label, OPERATOR_NAME } from '../../../pkg/upgrade/api/vocabulary.js';
 
 /** Who set or lifted a cordon. */
 export type Actor = 'operator' | 'admin';

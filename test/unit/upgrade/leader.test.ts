@@ -1,8 +1,8 @@
 // Leader election against an in-memory Lease store on a manual clock: time moves only when the
 // test advances it, so the assertions are exact counts and never depend on the machine's load.
 import type { V1Lease } from '@kubernetes/client-node';
-import type { UpgradeApi } from '../../../pkg/upgrade/kube-api.js';
-import { LeaderElector, type Clock } from '../../../pkg/upgrade/leader.js';
+import type { UpgradeApi } from '../../../pkg/upgrade/kube/upgrade-api.js';
+import { LeaderElector, type Clock } from '../../../pkg/upgrade/operator/leader.js';
 
 /** A clock whose time and timers move only in advance(). */
 class ManualClock implements Clock {

@@ -3,7 +3,7 @@
 // Regenerate (then review the diff like code): bash hack/update-golden.sh
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { manifestsYaml } from '../../../pkg/upgrade/cli.js';
+import { manifestsYaml } from '../../../pkg/upgrade/install/manifests.js';
 import { GOLDEN_DIR } from '../../golden/tree.js';
 
 const file = join(GOLDEN_DIR, 'operator', 'manifests.yaml');

@@ -1,8 +1,8 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { nodeFacts } from '../../../pkg/upgrade/controller.js';
-import { slimNode } from '../../../pkg/upgrade/node-informer.js';
-import { Annotation } from '../../../pkg/upgrade/vocabulary.js';
-import { WrittenObjects } from '../../../pkg/upgrade/written.js';
+import { nodeFacts } from '../../../pkg/upgrade/operator/controller.js';
+import { slimNode } from '../../../pkg/upgrade/operator/node-informer.js';
+import { Annotation } from '../../../pkg/upgrade/api/vocabulary.js';
+import { WrittenObjects } from '../../../pkg/upgrade/kube/written.js';
 
 /** A Node as a kubelet registers it, with what the operator never reads. */
 function kubeletNode(): V1Node {

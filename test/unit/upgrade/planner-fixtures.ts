@@ -1,7 +1,7 @@
 /** Factories for planner tests: one valid cluster, one mutation per case. */
-import type { NodeFacts, NodeRecordFacts, PlanInput } from '../../../pkg/upgrade/planner.js';
-import type { UpgradeSpec } from '../../../pkg/upgrade/types.js';
-import { Label, type PhaseValue } from '../../../pkg/upgrade/vocabulary.js';
+import type { NodeFacts, NodeRecordFacts, PlanInput } from '../../../pkg/upgrade/plan/planner.js';
+import type { UpgradeSpec } from '../../../pkg/upgrade/api/types.js';
+import { Label, type PhaseValue } from '../../../pkg/upgrade/api/vocabulary.js';
 
 export const IMAGE = 'registry.example/nestos/nestos@sha256:' + 'a'.repeat(64);
 export const OLD_IMAGE = 'registry.example/nestos/nestos@sha256:' + 'b'.repeat(64);

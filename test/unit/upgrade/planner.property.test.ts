@@ -5,13 +5,13 @@
 // each node's cordon, built only from who flipped Node.spec.unschedulable (the operator through
 // its API, the admin through the test), never from the operator's annotation or status.
 import fc from 'fast-check';
-import { nodeFacts } from '../../../pkg/upgrade/controller.js';
-import { Metrics } from '../../../pkg/upgrade/metrics.js';
-import { advanceNode, setStatus, uncordonIfOurs, type StepContext } from '../../../pkg/upgrade/node-steps.js';
-import { planRollout, resolveMaxUnavailable, type NodeRecordFacts, type PlanDecision } from '../../../pkg/upgrade/planner.js';
-import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../../../pkg/upgrade/types.js';
-import { windowOpen } from '../../../pkg/upgrade/window.js';
-import { API_VERSION, Annotation, IN_FLIGHT_PHASES, Label, Phase, type PhaseValue } from '../../../pkg/upgrade/vocabulary.js';
+import { nodeFacts } from '../../../pkg/upgrade/operator/controller.js';
+import { Metrics } from '../../../pkg/upgrade/operator/metrics.js';
+import { advanceNode, setStatus, uncordonIfOurs, type StepContext } from '../../../pkg/upgrade/operator/node-steps.js';
+import { planRollout, resolveMaxUnavailable, type NodeRecordFacts, type PlanDecision } from '../../../pkg/upgrade/plan/planner.js';
+import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../../../pkg/upgrade/api/types.js';
+import { windowOpen } from '../../../pkg/upgrade/plan/window.js';
+import { API_VERSION, Annotation, IN_FLIGHT_PHASES, Label, Phase, type PhaseValue } from '../../../pkg/upgrade/api/vocabulary.js';
 import { FakeCluster, type Actor } from './fake-cluster.js';
 import { IMAGE, OLD_IMAGE } from './planner-fixtures.js';
 

@@ -1,5 +1,5 @@
-import { planRollout, resolveMaxUnavailable } from '../../../pkg/upgrade/planner.js';
-import { Phase } from '../../../pkg/upgrade/vocabulary.js';
+import { planRollout, resolveMaxUnavailable } from '../../../pkg/upgrade/plan/planner.js';
+import { Phase } from '../../../pkg/upgrade/api/vocabulary.js';
 import { cluster, input, node, spec, upgraded } from './planner-fixtures.js';
 
 const admitted = (d: ReturnType<typeof planRollout>) => d.admit.map((a) => a.node);

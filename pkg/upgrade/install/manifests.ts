@@ -4,8 +4,9 @@
  * DaemonSet (tolerates the control-plane taint). The deployer applies them with server-side
  * apply; `nkd operator manifests` prints them for GitOps.
  */
-import { crdObjects } from './crd-gen.js';
-import { DEFAULT_NAMESPACE, GROUP, LEASE_NAME, NODE_UPGRADES, UPGRADES } from './vocabulary.js';
+import yaml from 'js-yaml';
+import { crdObjects } from '../api/crd-gen.js';
+import { AGENT_NAME, DEFAULT_NAMESPACE, GROUP, LEASE_NAME, NODE_UPGRADES, OPERATOR_NAME, UPGRADES } from '../api/vocabulary.js';
 
 /** Options of {@link operatorManifests}. */
 export interface ManifestOptions {
@@ -21,8 +22,8 @@ export interface ManifestOptions {
   kubernetesVersion?: string;
 }
 
-const OPERATOR = 'nkd-upgrade-operator';
-const AGENT = 'nkd-upgrade-agent';
+const OPERATOR = OPERATOR_NAME;
+const AGENT = AGENT_NAME;
 const appLabels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'nkd' });
 
 /**
@@ -154,7 +155,7 @@ export function operatorManifests(opts: ManifestOptions): object[] {
 }
 
 /** True when the cluster version can enforce {@link agentConfinement} (1.30 or later, or unknown). */
-export function confinementSupported(version: string | undefined): boolean {
+function confinementSupported(version: string | undefined): boolean {
   const m = /^v?(\d+)\.(\d+)/.exec(version ?? '');
   return !m || Number(m[1]) > 1 || Number(m[2]) >= 30;
 }
@@ -210,4 +211,9 @@ export function agentConfinement(ns: string): object[] {
       spec: { policyName: AGENT_POLICY, validationActions: ['Deny'] },
     },
   ];
+}
+
+/** The operator manifests as one multi-document YAML text (what `nkd operator manifests` prints). */
+export function manifestsYaml(opts: ManifestOptions): string {
+  return operatorManifests(opts).map((o) => yaml.dump(o, { noRefs: true, lineWidth: 120 })).join('---\n');
 }

@@ -7,8 +7,8 @@ import {
   ApiException, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, PolicyV1Api, VersionApi,
   setHeaderOptions, type V1Lease, type V1Node, type V1Pod, type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
-import type { NodeUpgrade, Upgrade } from './types.js';
-import { GROUP, NODE_UPGRADES, UPGRADES, VERSION } from './vocabulary.js';
+import type { NodeUpgrade, Upgrade } from '../api/types.js';
+import { GROUP, NODE_UPGRADES, OPERATOR_NAME, UPGRADES, VERSION } from '../api/vocabulary.js';
 
 /** An Event to record on an object. */
 export interface EventSpec {
@@ -50,10 +50,8 @@ export interface UpgradeApi {
   createLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
   replaceLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
   serverVersion(): Promise<string>;
-  /** Requests made so far (for metrics and benchmarks). */
+  /** Requests made so far (the operator's nkd_upgrade_api_requests). */
   readonly requests: number;
-  /** Requests made so far by call name (for benchmarks). */
-  readonly requestsByCall?: ReadonlyMap<string, number>;
 }
 
 /** The HTTP status of an API error, if it is one. */
@@ -83,6 +81,7 @@ const co = { group: GROUP, version: VERSION };
 /** UpgradeApi over @kubernetes/client-node. */
 export class ClientNodeApi implements UpgradeApi {
   requests = 0;
+  /** Requests made so far by call name (the benchmarks print them). */
   readonly requestsByCall = new Map<string, number>();
   /** Of those, the ones answered 409 Conflict, by call name. */
   readonly conflictsByCall = new Map<string, number>();
@@ -92,7 +91,7 @@ export class ClientNodeApi implements UpgradeApi {
   private readonly coord: CoordinationV1Api;
   private readonly version: VersionApi;
 
-  constructor(readonly kc: KubeConfig, private readonly component = 'nkd-upgrade-operator') {
+  constructor(kc: KubeConfig, private readonly component = OPERATOR_NAME) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.policy = kc.makeApiClient(PolicyV1Api);

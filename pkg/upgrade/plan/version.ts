@@ -1,17 +1,17 @@
 /** Kubernetes version parsing and the kubeadm version rules (no minor skip, no downgrade). */
 
 /** A parsed vMAJOR.MINOR.PATCH version. */
-export interface KubeVersion { major: number; minor: number; patch: number }
+interface KubeVersion { major: number; minor: number; patch: number }
 
 /** Parses "v1.30.2" (also "1.30.2" and kubelet strings like "v1.30.2-nestos.1"); undefined if not a version. */
-export function parseVersion(v: string | undefined): KubeVersion | undefined {
+function parseVersion(v: string | undefined): KubeVersion | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v ?? '');
   if (!m) return undefined;
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
 }
 
 /** Negative, zero or positive as a is older than, equal to or newer than b. */
-export function compareVersions(a: KubeVersion, b: KubeVersion): number {
+function compareVersions(a: KubeVersion, b: KubeVersion): number {
   return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }
 

@@ -15,7 +15,6 @@ export class WorkQueue {
   private readonly timers = new Map<string, { at: number; t: NodeJS.Timeout }>();
   private running = 0;
   private stopped = false;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly reconcile: Reconcile, private readonly workers = 2, private readonly onError: (key: string, e: unknown) => void = () => undefined) {}
 
@@ -47,7 +46,6 @@ export class WorkQueue {
       this.running += 1;
       void this.run(key);
     }
-    if (this.running === 0 && this.ready.length === 0) { const w = this.idleWaiters; this.idleWaiters = []; w.forEach((f) => f()); }
   }
 
   private async run(key: string): Promise<void> {
@@ -63,12 +61,6 @@ export class WorkQueue {
     if (this.dirty.delete(key)) this.add(key);
     else if (again !== undefined) this.add(key, again);
     this.pump();
-  }
-
-  /** Resolves when no key is being processed or ready (timers may be pending). */
-  idle(): Promise<void> {
-    if (this.running === 0 && this.ready.length === 0) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   /** Stops taking work and cancels timers; resolves when running reconciles end. */

@@ -4,8 +4,8 @@
  * pass reports which pod and which PodDisruptionBudget block the drain.
  */
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import type { UpgradeApi } from '../kube-api.js';
-import type { DrainPolicy } from '../types.js';
+import type { UpgradeApi } from '../kube/upgrade-api.js';
+import type { DrainPolicy } from '../api/types.js';
 
 /** Why a pod blocks the drain. */
 export interface DrainBlocker { pod: string; pdb?: string; reason: string }
@@ -16,19 +16,17 @@ export interface DrainResult {
   state: 'done' | 'pending' | 'blocked' | 'timeout';
   remaining: number;
   blockedBy?: DrainBlocker;
-  /** Pods force-deleted in this pass (onTimeout: ForceDelete). */
-  forced: string[];
 }
 
 /** True for pods the drain leaves alone: DaemonSet pods, mirror (static) pods and finished pods. */
-export function ignoredByDrain(p: V1Pod): boolean {
+function ignoredByDrain(p: V1Pod): boolean {
   if (p.metadata?.annotations?.['kubernetes.io/config.mirror']) return true;
   if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.controller)) return true;
   return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 }
 
 /** A reason this policy refuses to evict the pod, or undefined if it may be evicted. */
-export function refusal(p: V1Pod, policy: DrainPolicy): string | undefined {
+function refusal(p: V1Pod, policy: DrainPolicy): string | undefined {
   if (!policy.evictUnmanagedPods && !p.metadata?.ownerReferences?.some((o) => o.controller)) {
     return 'the pod has no controller (set spec.drain.evictUnmanagedPods to evict it; it will not be recreated)';
   }
@@ -61,7 +59,7 @@ function selects(pdb: V1PodDisruptionBudget, p: V1Pod): boolean {
 }
 
 /** The name of the PodDisruptionBudget that covers the pod, if any. */
-export async function blockingPdb(api: UpgradeApi, p: V1Pod): Promise<string | undefined> {
+async function blockingPdb(api: UpgradeApi, p: V1Pod): Promise<string | undefined> {
   const pdbs = await api.listPdbs(p.metadata?.namespace ?? 'default');
   const hit = pdbs.find((b) => selects(b, p));
   return hit ? `${hit.metadata?.namespace}/${hit.metadata?.name}` : undefined;
@@ -73,15 +71,11 @@ export async function blockingPdb(api: UpgradeApi, p: V1Pod): Promise<string | u
  */
 export async function drainPass(api: UpgradeApi, node: string, policy: DrainPolicy, elapsedSeconds: number): Promise<DrainResult> {
   const pods = (await api.listPodsOnNode(node)).filter((p) => !ignoredByDrain(p));
-  if (pods.length === 0) return { state: 'done', remaining: 0, forced: [] };
+  if (pods.length === 0) return { state: 'done', remaining: 0 };
   const timedOut = elapsedSeconds >= policy.timeoutSeconds;
   if (timedOut && policy.onTimeout === 'ForceDelete') {
-    const forced: string[] = [];
-    for (const p of pods) {
-      await api.deletePod(p.metadata?.namespace ?? 'default', p.metadata?.name ?? '', 0);
-      forced.push(podName(p));
-    }
-    return { state: 'pending', remaining: pods.length, forced };
+    for (const p of pods) await api.deletePod(p.metadata?.namespace ?? 'default', p.metadata?.name ?? '', 0);
+    return { state: 'pending', remaining: pods.length };
   }
   let blockedBy: DrainBlocker | undefined;
   for (const p of pods) {
@@ -94,6 +88,6 @@ export async function drainPass(api: UpgradeApi, node: string, policy: DrainPoli
       blockedBy = { pod: podName(p), pdb, reason: `evicting it would violate PodDisruptionBudget ${pdb ?? '(unknown)'}` };
     }
   }
-  if (timedOut) return { state: 'timeout', remaining: pods.length, blockedBy, forced: [] };
-  return { state: blockedBy ? 'blocked' : 'pending', remaining: pods.length, blockedBy, forced: [] };
+  if (timedOut) return { state: 'timeout', remaining: pods.length, blockedBy };
+  return { state: blockedBy ? 'blocked' : 'pending', remaining: pods.length, blockedBy };
 }

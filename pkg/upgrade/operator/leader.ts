@@ -4,7 +4,7 @@
  * Lease (leaseDuration > renewDeadline) can pass to another replica.
  */
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { isConflict, type UpgradeApi } from './kube-api.js';
+import { isConflict, type UpgradeApi } from '../kube/upgrade-api.js';
 
 /** Timing and identity of the election. */
 export interface LeaderOptions {
@@ -30,7 +30,7 @@ export interface Clock {
 }
 
 /** The wall clock and Node's timers. */
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => new Date(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),

@@ -5,12 +5,12 @@
  * records the new phase. Only nodes carrying the operator's cordoned-by annotation are uncordoned.
  */
 import type { V1Node } from '@kubernetes/client-node';
-import { drainPass } from './drain/drain.js';
-import type { UpgradeApi } from './kube-api.js';
+import { drainPass } from './drain.js';
+import type { UpgradeApi } from '../kube/upgrade-api.js';
 import type { Metrics } from './metrics.js';
-import { drainPolicy, healthGate, hostTimeoutSeconds, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from './types.js';
-import { atLeast } from './version.js';
-import { Annotation, HostPhase, HostStep, OPERATOR_NAME, Phase, Reason, type PhaseValue } from './vocabulary.js';
+import { drainPolicy, healthGate, hostTimeoutSeconds, type NodeUpgrade, type NodeUpgradeStatus, type Upgrade } from '../api/types.js';
+import { atLeast } from '../plan/version.js';
+import { Annotation, HostPhase, HostStep, OPERATOR_NAME, Phase, Reason, type PhaseValue } from '../api/vocabulary.js';
 
 /** What a node step needs from the controller. */
 export interface StepContext {
@@ -89,7 +89,7 @@ async function keepCordoned(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Pr
  * admin who uncordons and cordons again before the operator looks would leave a cordon that
  * looks like the operator's. managedFields name the manager that last changed the field.
  */
-export function cordonSetByOperator(node: V1Node): boolean {
+function cordonSetByOperator(node: V1Node): boolean {
   const owners = (node.metadata?.managedFields ?? [])
     .filter((m) => !!(m.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:unschedulable'])
     .map((m) => m.manager);

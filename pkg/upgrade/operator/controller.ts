@@ -3,35 +3,34 @@
  * one reconcile per Upgrade plans with the pure planner, admits nodes by a status write guarded
  * by resourceVersion, then creates their NodeUpgrades and advances each in-flight node.
  */
-import { KubeConfig, makeInformer, CustomObjectsApi, type Informer, type V1Node, type KubernetesObject } from '@kubernetes/client-node';
-import { canonicalJson } from '../canonical-json.js';
-import { isConflict, type UpgradeApi } from './kube-api.js';
+import type { KubeConfig, KubernetesObject, ListWatch, V1Node } from '@kubernetes/client-node';
+import { canonicalJson } from '../../canonical-json.js';
+import { isConflict, type UpgradeApi } from '../kube/upgrade-api.js';
 import { slimNodeInformer } from './node-informer.js';
-import { WrittenObjects } from './written.js';
+import { WorkQueue } from './queue.js';
+import { startInformers, upgradeApiInformer, type RunningInformer } from '../kube/informer.js';
+import { WrittenObjects } from '../kube/written.js';
 import type { Metrics } from './metrics.js';
 import { advanceNode, nodeReady, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
-import { planRollout, type Blocker, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from './planner.js';
-import { WAITING_SHOWN } from './schema.js';
-import type { NodeUpgrade, Upgrade, UpgradeCondition, UpgradeStatus } from './types.js';
+import { planRollout, type Blocker, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from '../plan/planner.js';
+import { WAITING_SHOWN } from '../api/schema.js';
+import type { NodeUpgrade, Upgrade, UpgradeCondition, UpgradeStatus } from '../api/types.js';
 import {
-  API_VERSION, Annotation, GROUP, IN_FLIGHT_PHASES, Label, NODE_UPGRADES, Phase, Reason, UPGRADES, VERSION, type PhaseValue,
-} from './vocabulary.js';
+  API_VERSION, Annotation, IN_FLIGHT_PHASES, Label, NODE_UPGRADES, Phase, Reason, UPGRADES, type PhaseValue,
+} from '../api/vocabulary.js';
 
 /** Options of the controller. */
 export interface ControllerOptions {
-  /** Namespace for Events about cluster-scoped objects. */
-  eventNamespace?: string;
   /** Only Upgrades with these labels (tests run several operators on one API server). */
   upgradeLabelSelector?: string;
   /** Only Nodes with these labels. */
   nodeLabelSelector?: string;
   workers?: number;
-  now?: () => Date;
   log?: (msg: string) => void;
 }
 
-type Cache<T> = { get(name: string): T | undefined; list(): ReadonlyArray<T> };
-type ListWatchInformer<T extends KubernetesObject> = Informer<T> & Cache<T>;
+/** Where Events about the cluster-scoped Upgrades and NodeUpgrades go. */
+const EVENT_NAMESPACE = 'default';
 
 /** Facts the planner needs from a Node. */
 export function nodeFacts(n: V1Node): NodeFacts {
@@ -47,7 +46,7 @@ export function nodeFacts(n: V1Node): NodeFacts {
 }
 
 /** The deterministic name of a node's record for an Upgrade. */
-export function nodeUpgradeName(upgrade: string, node: string): string {
+function nodeUpgradeName(upgrade: string, node: string): string {
   const n = `${upgrade}.${node}`;
   return n.length <= 253 ? n : n.slice(0, 253);
 }
@@ -72,7 +71,7 @@ function blockedKey(b: Blocked | undefined): string {
 }
 
 /** One line for the Blocked printer column. */
-export function blockedSummary(b: Blocker): string {
+function blockedSummary(b: Blocker): string {
   return [b.node ?? '-', b.reason, b.pod && `pod=${b.pod}`, b.pdb && `pdb=${b.pdb}`].filter(Boolean).join(' ');
 }
 
@@ -92,28 +91,26 @@ function decisive(s: UpgradeStatus | undefined): string {
 }
 
 /** A status change that only updates counts and messages is written at most this often. */
-export const STATUS_REPORT_INTERVAL_MS = 2000;
+const STATUS_REPORT_INTERVAL_MS = 2000;
 
 /** The operator's controller (runs only while leader). */
 export class UpgradeController {
-  private informers: ListWatchInformer<KubernetesObject>[] = [];
-  private upgrades!: ListWatchInformer<Upgrade & KubernetesObject>;
-  private records!: ListWatchInformer<NodeUpgrade & KubernetesObject>;
-  private nodes!: ListWatchInformer<V1Node>;
+  private informers: RunningInformer[] = [];
+  private upgrades!: ListWatch<Upgrade & KubernetesObject>;
+  private records!: ListWatch<NodeUpgrade & KubernetesObject>;
+  private nodes!: ListWatch<V1Node>;
   private readonly writtenUpgrades = new WrittenObjects<Upgrade>();
   private readonly writtenRecords = new WrittenObjects<NodeUpgrade>();
   /** When this replica last wrote each Upgrade's status (progress reports are coalesced). */
   private readonly statusWrittenAt = new Map<string, number>();
   /** What the planner last saw of each Node (updates that change none of it are ignored). */
   private readonly nodeSeen = new Map<string, string>();
-  private queue?: import('./queue.js').WorkQueue;
+  private queue?: WorkQueue;
   private synced = false;
   private stopping = false;
-  private readonly now: () => Date;
   private readonly log: (m: string) => void;
 
   constructor(private readonly kc: KubeConfig, private readonly api: UpgradeApi, private readonly metrics: Metrics, private readonly opts: ControllerOptions = {}) {
-    this.now = opts.now ?? (() => new Date());
     this.log = opts.log ?? (() => undefined);
   }
 
@@ -122,19 +119,13 @@ export class UpgradeController {
 
   /** Starts informers and the queue. */
   async start(): Promise<void> {
-    const { WorkQueue } = await import('./queue.js');
     this.queue = new WorkQueue((k) => this.reconcile(k), this.opts.workers ?? 4, (k, e) => {
       this.metrics.inc('nkd_upgrade_reconcile_errors_total', { upgrade: k });
       if (!isConflict(e)) this.log(`reconcile ${k}: ${(e as Error).message}`);
     });
-    const custom = this.kc.makeApiClient(CustomObjectsApi);
-    const base = `/apis/${GROUP}/${VERSION}`;
-    this.upgrades = makeInformer(this.kc, `${base}/${UPGRADES}`,
-      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: UPGRADES, labelSelector: this.opts.upgradeLabelSelector }) as never,
-      this.opts.upgradeLabelSelector) as ListWatchInformer<Upgrade & KubernetesObject>;
-    this.records = makeInformer(this.kc, `${base}/${NODE_UPGRADES}`,
-      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: NODE_UPGRADES }) as never) as ListWatchInformer<NodeUpgrade & KubernetesObject>;
-    this.nodes = slimNodeInformer(this.kc, this.opts.nodeLabelSelector) as unknown as ListWatchInformer<V1Node>;
+    this.upgrades = upgradeApiInformer<Upgrade & KubernetesObject>(this.kc, UPGRADES, this.opts.upgradeLabelSelector);
+    this.records = upgradeApiInformer<NodeUpgrade & KubernetesObject>(this.kc, NODE_UPGRADES);
+    this.nodes = slimNodeInformer(this.kc, this.opts.nodeLabelSelector);
     // Nothing is reconciled before every cache has listed: a half-filled cache would plan wrongly.
     const enqueueAll = () => { if (this.synced) for (const u of this.upgrades.list()) this.queue?.add(u.metadata.name); };
     for (const v of ['add', 'update', 'delete'] as const) {
@@ -152,15 +143,8 @@ export class UpgradeController {
         enqueueAll();
       });
     }
-    this.informers = [this.upgrades, this.records, this.nodes] as unknown as ListWatchInformer<KubernetesObject>[];
-    for (const inf of this.informers) {
-      inf.on('error', (e: unknown) => {
-        if (this.stopping) return; // stopping aborts the watches: no restart, nothing to report
-        this.log(`informer: ${(e as Error)?.message ?? e}`);
-        setTimeout(() => { if (!this.stopping) void inf.start().catch(() => undefined); }, 1000).unref?.();
-      });
-    }
-    await Promise.all(this.informers.map((i) => i.start()));
+    this.informers = [this.upgrades, this.records, this.nodes];
+    await startInformers(this.informers, () => this.stopping, this.log);
     this.synced = true;
     enqueueAll();
   }
@@ -173,12 +157,9 @@ export class UpgradeController {
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
   }
 
-  /** Resolves when the queue has nothing to do right now (for tests and benchmarks). */
-  idle(): Promise<void> { return this.queue?.idle() ?? Promise.resolve(); }
-
   private async event(kind: 'Upgrade' | 'NodeUpgrade', name: string, uid: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     try {
-      await this.api.recordEvent(this.opts.eventNamespace ?? 'default', { kind, name, uid, type, reason, message });
+      await this.api.recordEvent(EVENT_NAMESPACE, { kind, name, uid, type, reason, message });
     } catch (e) {
       this.log(`event ${reason} on ${name}: ${(e as Error).message}`);
     }
@@ -195,10 +176,10 @@ export class UpgradeController {
   }
 
   /** One reconcile of one Upgrade; resolves to a requeue delay in ms, if any. */
-  async reconcile(name: string): Promise<number | undefined> {
+  private async reconcile(name: string): Promise<number | undefined> {
     const up = this.writtenUpgrades.resolve(name, this.upgrades.get(name));
     if (!up || up.metadata.deletionTimestamp) return undefined;
-    const now = this.now();
+    const now = new Date();
     const nodeList = this.nodes.list();
     const nodeByName = new Map(nodeList.map((n) => [n.metadata?.name ?? '', n]));
     let records = this.recordsOf(name);
@@ -319,7 +300,7 @@ export class UpgradeController {
       r = (await this.api.getNodeUpgrade(body.metadata.name)) as NodeUpgrade;
     }
     if (phase !== Phase.admitted && r.status?.phase !== phase) {
-      r = await this.api.replaceNodeUpgradeStatus({ ...r, status: { ...r.status, phase, reason: Reason.skipped, message: 'skipped by the admin (spec.skipNodes)', finishedAt: this.now().toISOString() } });
+      r = await this.api.replaceNodeUpgradeStatus({ ...r, status: { ...r.status, phase, reason: Reason.skipped, message: 'skipped by the admin (spec.skipNodes)', finishedAt: new Date().toISOString() } });
     }
     this.writtenRecords.remember(r, undefined);
     return r;

@@ -3,8 +3,8 @@
  * validated object. Bad values refuse the start with a message naming the flag and the fix.
  */
 import { hostname } from 'node:os';
-import { usageError } from '../ui/errors.js';
-import { DEFAULT_NAMESPACE } from './vocabulary.js';
+import { usageError } from '../../ui/errors.js';
+import { DEFAULT_NAMESPACE } from '../api/vocabulary.js';
 
 /** The validated configuration of one operator process. */
 export interface OperatorConfig {

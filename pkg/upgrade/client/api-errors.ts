@@ -1,21 +1,21 @@
 /**
- * How the upgrade commands report a failed API call: an unreachable server names the server
- * and the kubeconfig (a runtime failure, exit 1); refused credentials say so; a missing API
- * asks whether the operator is installed; a field the schema does not know (strict field
- * validation) is a usage error naming the field path and the closest known field.
+ * How the deployer's upgrade client reports a failed API call: an unreachable server names
+ * the server and the kubeconfig (a runtime failure, exit 1); refused credentials say so; a
+ * missing API asks whether the operator is installed; a field the schema does not know (strict field
+ * validation) is a usage error naming the field path and the closest known field. Also which
+ * failures only mean the API server is away for now.
  */
 import { ApiException } from '@kubernetes/client-node';
-import { closest } from '../config/suggest.js';
-import { ExitCode, NkdError } from '../ui/errors.js';
-import { upgradeSpecSchema } from './schema.js';
-import { GROUP, UPGRADES } from './vocabulary.js';
+import { closest } from '../../config/suggest.js';
+import { ExitCode, NkdError } from '../../ui/errors.js';
+import { upgradeSpecSchema } from '../api/schema.js';
+import { GROUP, UPGRADES } from '../api/vocabulary.js';
 
 /** Where the CLI talks to. */
 export interface ApiTarget { server: string; kubeconfig: string }
 
-/** A network-level cause (no HTTP answer), from the error or its causes; undefined if the server answered. */
-/** The network failure (connection refused, reset, TLS, …) behind an error, if that is what it is. */
-export function networkCause(e: unknown): string | undefined {
+/** The network failure (connection refused, reset, TLS, …) behind an error or its causes, if that is what it is; undefined if the server answered. */
+function networkCause(e: unknown): string | undefined {
   for (let c: unknown = e, depth = 0; c && depth < 5; depth++, c = (c as { cause?: unknown }).cause) {
     const code = (c as { code?: unknown }).code;
     if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR\w*|CERT_\w+|DEPTH_ZERO\w*|SELF_SIGNED\w*|UNABLE_TO\w*|ERR_TLS\w*)$/.test(code)) {
@@ -25,6 +25,18 @@ export function networkCause(e: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * An error that says the API server is away for now (connection refused or reset, 5xx, 429 — a
+ * starting API server answers "storage is (re)initializing"), not that the request is wrong. With `credentialsWorked` (they were accepted earlier in this run) a 401 or
+ * 403 counts too: an API server that just restarted refuses everyone until its RBAC caches are
+ * filled (seen on the real cluster after `kubeadm upgrade apply`).
+ */
+export function transientApiError(e: unknown, o: { credentialsWorked?: boolean } = {}): boolean {
+  const cause = e instanceof NkdError ? e.cause : e;
+  if (cause instanceof ApiException) return cause.code >= 500 || cause.code === 429 || (!!o.credentialsWorked && (cause.code === 401 || cause.code === 403));
+  return networkCause(cause) !== undefined;
 }
 
 /** The Kubernetes Status message in an ApiException body, if any. */

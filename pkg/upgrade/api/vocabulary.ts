@@ -136,8 +136,6 @@ export const HostPhase = {
   /** Rolled back to the previous deployment after spec.rollback was set. */
   rolledBack: 'RolledBack',
 } as const;
-/** One of the values of {@link HostPhase}. */
-export type HostPhaseValue = (typeof HostPhase)[keyof typeof HostPhase];
 
 /** Host step names, in order (NodeUpgrade.status.host.completedSteps). */
 export const HostStep = {

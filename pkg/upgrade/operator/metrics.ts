@@ -26,7 +26,7 @@ export class Metrics {
     this.help.set('nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes.');
   }
 
-  /** Sets a gauge; `replace` first drops every series of the metric matching `scope`. */
+  /** Sets a gauge. */
   setGauge(name: string, labels: Labels, value: number): void {
     let m = this.gauges.get(name);
     if (!m) this.gauges.set(name, (m = new Map()));

@@ -48,8 +48,6 @@ export type UpgradeCondition = NonNullable<UpgradeStatus['conditions']>[number];
 export type PlanEntry = NonNullable<UpgradeStatus['plan']>[number];
 /** The agent's report in NodeUpgrade.status.host. */
 export type HostReport = NonNullable<NodeUpgradeStatus['host']>;
-/** One worker stage of Upgrade.spec.stages. */
-export type StageSpec = NonNullable<UpgradeSpec['stages']>[number];
 
 /** Drain policy with defaults applied. */
 export interface DrainPolicy {

@@ -1,5 +1,5 @@
 /** Maintenance windows: whether new nodes may start at a given instant. */
-import type { UpgradeSpec } from './types.js';
+import type { UpgradeSpec } from '../api/types.js';
 
 /** A maintenance window as in Upgrade.spec.window. */
 export type MaintenanceWindow = NonNullable<UpgradeSpec['window']>;

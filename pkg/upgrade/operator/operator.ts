@@ -3,49 +3,43 @@
  * election, and the controller that runs only while this replica leads.
  */
 import { createServer, type Server } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { UpgradeController } from './controller.js';
-import { ClientNodeApi, type UpgradeApi } from './kube-api.js';
+import type { UpgradeApi } from '../kube/upgrade-api.js';
 import { LeaderElector } from './leader.js';
-import { Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import type { OperatorConfig } from './operator-config.js';
-import { LEASE_NAME } from './vocabulary.js';
+import { LEASE_NAME } from '../api/vocabulary.js';
+
+/** What the composition root (cmd/operator) gives the operator. */
+export interface OperatorDeps {
+  /** The kubeconfig the controller's informers watch with. */
+  kubeConfig: KubeConfig;
+  /** The client of every other request (its count is nkd_upgrade_api_requests). */
+  api: UpgradeApi;
+  /** The registry /metrics serves. */
+  metrics: Metrics;
+  /** Receives one line per notable event. */
+  log?: (m: string) => void;
+  /** Called when this replica starts or stops leading. */
+  onLeading?: (leading: boolean) => void;
+}
 
 /** A running operator. */
 export interface RunningOperator {
   readonly isLeader: boolean;
-  readonly api: UpgradeApi;
-  readonly metrics: Metrics;
+  /** What /readyz answers: a standby is ready (it can take over), a leader once its caches listed. */
+  readonly ready: boolean;
   /** The bound metrics port (useful with port 0). */
   readonly port: number;
-  /** The controller while leading (tests wait on it). */
-  controller(): UpgradeController | undefined;
   /** Stops leading (releasing the Lease unless `crash`), the controller and the server. */
   stop(crash?: boolean): Promise<void>;
 }
 
-/** Callbacks into a running operator. */
-export interface OperatorHooks {
-  /** Called when this replica starts or stops leading. */
-  onLeading?: (leading: boolean) => void;
-  /** Wraps the API client (tests inject crashes between writes with it). */
-  wrapApi?: (api: UpgradeApi) => UpgradeApi;
-}
-
-/** Loads the kubeconfig: a file when given, else in-cluster, else the default locations. */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  return kc;
-}
-
-/** Starts the operator. `log` receives one line per notable event. */
-export async function runOperator(cfg: OperatorConfig, log: (m: string) => void = () => undefined, hooks: OperatorHooks = {}): Promise<RunningOperator> {
-  const kc = loadKubeConfig(cfg.kubeconfig);
-  const api = hooks.wrapApi ? hooks.wrapApi(new ClientNodeApi(kc)) : new ClientNodeApi(kc);
-  const metrics = new Metrics();
+/** Starts the operator. */
+export async function runOperator(cfg: OperatorConfig, deps: OperatorDeps): Promise<RunningOperator> {
+  const { kubeConfig: kc, api, metrics } = deps;
+  const log = deps.log ?? (() => undefined);
   let controller: UpgradeController | undefined;
   let starting: Promise<void> | undefined;
 
@@ -56,7 +50,7 @@ export async function runOperator(cfg: OperatorConfig, log: (m: string) => void 
     onStartedLeading: async () => {
       log(`${cfg.identity}: leading`);
       metrics.setGauge('nkd_upgrade_leader', {}, 1);
-      hooks.onLeading?.(true);
+      deps.onLeading?.(true);
       controller = new UpgradeController(kc, api, metrics, { workers: cfg.workers, upgradeLabelSelector: cfg.upgradeLabelSelector, nodeLabelSelector: cfg.nodeLabelSelector, log });
       starting = controller.start();
       await starting;
@@ -68,15 +62,15 @@ export async function runOperator(cfg: OperatorConfig, log: (m: string) => void 
       controller = undefined;
       await starting?.catch(() => undefined);
       await c?.stop();
-      hooks.onLeading?.(false);
+      deps.onLeading?.(false);
     },
   });
 
+  const ready = () => !elector.isLeader || !!controller?.ready;
   const server: Server = createServer((req, res) => {
     if (req.url === '/healthz') { res.writeHead(200).end('ok\n'); return; }
     if (req.url === '/readyz') {
-      // A standby is ready (it can take over); a leader is ready once its caches synced.
-      const ok = !elector.isLeader || !!controller?.ready;
+      const ok = ready();
       res.writeHead(ok ? 200 : 503).end(ok ? 'ok\n' : 'caches not synced\n');
       return;
     }
@@ -97,9 +91,8 @@ export async function runOperator(cfg: OperatorConfig, log: (m: string) => void 
 
   return {
     get isLeader() { return elector.isLeader; },
-    api, metrics,
+    get ready() { return ready(); },
     port: typeof addr === 'object' && addr ? addr.port : cfg.metricsPort,
-    controller: () => controller,
     async stop(crash = false) {
       await elector.stop(!crash);
       await new Promise<void>((r) => server.close(() => r()));

@@ -5,10 +5,10 @@
  */
 import { checkTargetVersion, atLeast } from './version.js';
 import { validateWindow, windowOpen } from './window.js';
-import type { PlanEntry, UpgradeSpec } from './types.js';
+import type { PlanEntry, UpgradeSpec } from '../api/types.js';
 import {
   CONTROL_PLANE_STAGE, Condition, DEFAULT_WORKER_STAGE, IN_FLIGHT_PHASES, Label, Phase, Reason, type PhaseValue,
-} from './vocabulary.js';
+} from '../api/vocabulary.js';
 
 /** What the planner needs to know about one Node. */
 export interface NodeFacts {
@@ -95,14 +95,14 @@ export function resolveMaxUnavailable(value: number | string | undefined, stageS
 }
 
 /** True when the node already runs the target (as far as the API shows). */
-export function atTarget(spec: UpgradeSpec, n: NodeFacts): boolean {
+function atTarget(spec: UpgradeSpec, n: NodeFacts): boolean {
   if (spec.kubernetesVersion && !atLeast(n.kubeletVersion, spec.kubernetesVersion)) return false;
   if (spec.osImage && n.bootedImage !== spec.osImage) return false;
   return true;
 }
 
 /** True when the node is unavailable for the budget: NotReady or cordoned by anyone. */
-export function nodeUnavailable(n: NodeFacts): boolean {
+function nodeUnavailable(n: NodeFacts): boolean {
   return !n.ready || n.unschedulable;
 }
 

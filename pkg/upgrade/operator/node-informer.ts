@@ -6,8 +6,9 @@
  * few hundred bytes, so watching 5,000 Nodes costs megabytes instead of hundreds of them
  * (test/bench/upgrade/operator-memory.bench.ts). Lists are paged so no full list is ever held.
  */
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { GROUP } from './vocabulary.js';
+import { CoreV1Api, Watch, type KubeConfig, type ListWatch, type V1Node } from '@kubernetes/client-node';
+import { listWatch } from '../kube/informer.js';
+import { GROUP } from '../api/vocabulary.js';
 
 const PAGE = 100;
 
@@ -51,5 +52,5 @@ export function slimNodeInformer(kc: KubeConfig, labelSelector?: string): ListWa
     } while (cont);
     return { apiVersion: 'v1', kind: 'NodeList', items, metadata: { resourceVersion } };
   };
-  return new ListWatch<V1Node>('/api/v1/nodes', new SlimWatch(kc), list, false, labelSelector);
+  return listWatch<V1Node>(kc, '/api/v1/nodes', list, labelSelector, new SlimWatch(kc));
 }
