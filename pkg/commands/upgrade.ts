@@ -4,8 +4,8 @@
  * Upgrade, and this prints its progress, one line per node.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { ClusterDir } from '../cluster-dir.js';
 import { NkdError, usageError } from '../ui/errors.js';
 import type { Ui } from '../ui/output.js';
 import type { NodeUpgrade, Upgrade, UpgradeSpec } from '../upgrade/api/types.js';
@@ -78,7 +78,7 @@ function upgradeFromFile(path: string, f: UpgradeFlags): Upgrade {
 function connect(c: UpgradeCommandContext): UpgradeClient {
   const dir = c.dir;
   if (!dir) throw usageError('no cluster directory', 'pass --dir <clusterDir> (or set NKD_DIR)');
-  const kubeconfig = join(dir, 'auth', 'admin.conf');
+  const kubeconfig = new ClusterDir(dir).adminKubeconfig;
   if (!existsSync(kubeconfig)) throw usageError(`${kubeconfig} does not exist: is ${dir} a deployed cluster directory?`, 'run `nkd deploy --dir <clusterDir>` first, or point --dir at the right directory');
   c.ui.log.useClusterDir(dir);
   const client = new UpgradeClient(kubeconfig);
