@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { LAYERED } from '../../pkg/config/layers.js';
+import { layeredSettings } from '../../pkg/config/layers.js';
 import { usageError } from '../../pkg/ui/errors.js';
 
 /** The -f option: the cluster file (env NKD_CLUSTER_FILE). */
@@ -14,7 +14,7 @@ export function fileOption(cmd: Command, description = 'the cluster file (env NK
  */
 export function clusterFileOptions(cmd: Command): Command {
   fileOption(cmd);
-  for (const l of LAYERED) {
+  for (const l of layeredSettings()) {
     if (!l.flag) continue;
     if (l.type === 'boolean') {
       cmd.option(`--${l.flag}`, `${l.description} (env ${l.env}=true)`).option(`--no-${l.flag}`, `do not ${l.description} (env ${l.env}=false)`);

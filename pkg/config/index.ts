@@ -2,4 +2,4 @@
 export { loadClusterConfig, loadClusterText, type LoadedConfig, type LoadOptions } from './load.js';
 export type * from './types.gen.js';
 export { formatProblem, type Problem } from './problems.js';
-export { LAYERED } from './layers.js';
+export { layeredSettings } from './layers.js';

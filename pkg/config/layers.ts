@@ -18,20 +18,21 @@ export interface Layered {
   description: string;
 }
 
-/** Every layered setting; commands that read a cluster file offer these flags. */
-export const LAYERED: Layered[] = [
+/** The layered settings of every cluster file; each platform adds its own (Platform.layered). */
+const CORE: Layered[] = [
   { path: ['spec', 'kubernetes', 'version'], flag: 'kubernetes-version', env: 'NKD_KUBERNETES_VERSION', type: 'string', description: 'Kubernetes version (spec.kubernetes.version)' },
   { path: ['spec', 'os', 'releaseImage'], flag: 'release-image', env: 'NKD_RELEASE_IMAGE', type: 'string', description: 'NestOS release image by digest (spec.os.releaseImage)' },
   { path: ['spec', 'os', 'ignitionVersion'], flag: 'ignition-version', env: 'NKD_IGNITION_VERSION', type: 'string', description: 'Ignition spec version (spec.os.ignitionVersion)' },
   { path: ['spec', 'kubernetes', 'imageRepository'], flag: 'image-repository', env: 'NKD_IMAGE_REPOSITORY', type: 'string', description: 'control-plane image registry (spec.kubernetes.imageRepository)' },
   { path: ['spec', 'kubernetes', 'cni', 'manifest'], flag: 'cni-manifest', env: 'NKD_CNI_MANIFEST', type: 'string', description: 'CNI manifest path or URL (spec.kubernetes.cni.manifest)' },
   { path: ['spec', 'containerRuntime', 'type'], flag: 'container-runtime', env: 'NKD_CONTAINER_RUNTIME', type: 'string', description: 'container runtime (spec.containerRuntime.type)' },
-  { path: ['spec', 'libvirt', 'uri'], flag: 'libvirt-uri', env: 'NKD_LIBVIRT_URI', type: 'string', description: 'libvirt connection URI (spec.libvirt.uri)' },
-  { path: ['spec', 'libvirt', 'osImage'], flag: 'os-image', env: 'NKD_OS_IMAGE', type: 'string', description: 'NestOS qcow2 path (spec.libvirt.osImage)' },
-  { path: ['spec', 'openstack', 'password'], env: 'NKD_OPENSTACK_PASSWORD', type: 'string', description: 'OpenStack password (spec.openstack.password; no flag, to keep it out of shell history)' },
-  { path: ['spec', 'openstack', 'cloud'], flag: 'openstack-cloud', env: 'NKD_OPENSTACK_CLOUD', type: 'string', description: 'clouds.yaml entry (spec.openstack.cloud)' },
   { path: ['spec', 'upgradeOperator', 'enabled'], flag: 'operator', env: 'NKD_UPGRADE_OPERATOR', type: 'boolean', description: 'install the upgrade operator (spec.upgradeOperator.enabled)' },
 ];
+
+/** Every layered setting, the core's then each platform's; commands that read a cluster file offer these flags. */
+export function layeredSettings(): Layered[] {
+  return [...CORE, ...allPlatforms().flatMap((p) => p.layered ?? [])];
+}
 
 /** commander's option key for a flag: "kubernetes-version" → "kubernetesVersion". */
 export function flagKey(flag: string): string {
@@ -59,7 +60,7 @@ export function applyLayers(
   const sources = new Map<string, string>();
   const platform = (doc.spec as { platform?: unknown } | undefined)?.platform;
   const platformSections = new Set(allPlatforms().map((p) => p.name));
-  for (const l of LAYERED) {
+  for (const l of layeredSettings()) {
     const section = l.path[1]!;
     // A platform's settings apply only when it is the cluster's platform.
     if (platformSections.has(section) && platform !== section) continue;

@@ -6,6 +6,7 @@
  * See docs/adr/0303-platform-modules-and-boot-delivery.md.
  */
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
+import type { Layered } from '../config/layers.js';
 import type { Problems } from '../config/problems.js';
 import type { Provider } from './types.js';
 
@@ -62,6 +63,8 @@ export interface Platform<S = unknown> {
   readonly schema: SchemaFragment;
   /** JSON Schema of `nodes[].<name>`: the per-node fields this platform adds (flavor, BMC, ...). */
   readonly nodeSchema?: SchemaFragment;
+  /** Its settings that may also come from a flag or an NKD_* variable (paths under spec.<name>). */
+  readonly layered?: readonly Layered[];
   /** True when the platform sizes machines from cpus/memoryMiB/diskGiB (virtual machines). */
   readonly sizedNodes: boolean;
   /** Fills the section's derived (`x-filled`) fields after defaults are in. */

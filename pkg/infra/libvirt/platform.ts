@@ -36,6 +36,10 @@ export const libvirtPlatform: Platform<LibvirtSettings> = {
   name: 'libvirt',
   description: 'libvirt: QEMU/KVM virtual machines on a local or remote libvirt host',
   schema: {},
+  layered: [
+    { path: ['spec', 'libvirt', 'uri'], flag: 'libvirt-uri', env: 'NKD_LIBVIRT_URI', type: 'string', description: 'libvirt connection URI (spec.libvirt.uri)' },
+    { path: ['spec', 'libvirt', 'osImage'], flag: 'os-image', env: 'NKD_OS_IMAGE', type: 'string', description: 'NestOS qcow2 path (spec.libvirt.osImage)' },
+  ],
   sizedNodes: true,
   boot: { kind: 'private', via: 'QEMU fw_cfg (opt/com.coreos/config)' },
   provider: providerHalf,

@@ -13,6 +13,10 @@ export const openstackPlatform: Platform = {
   name: 'openstack',
   description: 'OpenStack: Nova servers on Neutron networks, NestOS from Glance',
   schema: {},
+  layered: [
+    { path: ['spec', 'openstack', 'password'], env: 'NKD_OPENSTACK_PASSWORD', type: 'string', description: 'OpenStack password (spec.openstack.password; no flag, to keep it out of shell history)' },
+    { path: ['spec', 'openstack', 'cloud'], flag: 'openstack-cloud', env: 'NKD_OPENSTACK_CLOUD', type: 'string', description: 'clouds.yaml entry (spec.openstack.cloud)' },
+  ],
   sizedNodes: true,
   boot: {
     kind: 'two-stage',
