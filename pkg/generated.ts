@@ -8,6 +8,7 @@ import { generateCrds, generateUpgradeTypes } from './upgrade/api/crd-gen.js';
 const clusterTitles: Record<string, string> = {
   '/properties/metadata': 'ClusterMetadata',
   '/properties/spec': 'ClusterSpec',
+  '/properties/spec/properties/network': 'NodeNetwork',
   '/properties/spec/properties/libvirt': 'LibvirtPlatform',
   '/properties/spec/properties/libvirt/properties/network': 'LibvirtNetwork',
   '/properties/spec/properties/libvirt/properties/storagePool': 'LibvirtStoragePool',

@@ -1,7 +1,14 @@
 import { formatIPv4, nthAddress, parseCidr } from './net.js';
 import { pauseTagFor } from './versions.js';
-import type { ClusterConfig } from './types.gen.js';
+import type { ClusterConfig, NodeNetwork } from './types.gen.js';
 import { LOCAL_IMAGE_REPOSITORY, operatorImage } from '../version.js';
+
+/**
+ * The node network of a libvirt cluster whose file sets no spec.network: the NAT network nkd
+ * creates. Only libvirt has a default — on bare metal or OpenStack a guessed network would be
+ * wrong, so they never get one.
+ */
+export const LIBVIRT_DEFAULT_CIDR = '192.168.132.0/24';
 
 /** The upstream registry of Kubernetes images, which holds no nkd image. */
 const UPSTREAM_REGISTRY = 'registry.k8s.io';
@@ -30,10 +37,14 @@ export function fillDerived(c: ClusterConfig): void {
     n.memoryMiB ??= d.memoryMiB;
     n.diskGiB ??= d.diskGiB;
   }
+  if (s.platform === 'libvirt') s.network ??= { cidr: LIBVIRT_DEFAULT_CIDR } as NodeNetwork;
+  if (s.network) {
+    const cidr = parseCidr(s.network.cidr);
+    if (typeof cidr !== 'string') s.network.gateway ??= formatIPv4(nthAddress(cidr, 1));
+    if (s.network.gateway !== undefined) s.network.dnsServers ??= [s.network.gateway];
+  }
   if (s.libvirt) {
     s.libvirt.network.name ??= `nkd-${name}`;
-    const cidr = parseCidr(s.libvirt.network.cidr);
-    if (typeof cidr !== 'string') s.libvirt.network.gateway ??= formatIPv4(nthAddress(cidr, 1));
     s.libvirt.storagePool.name ??= `nkd-${name}`;
     s.libvirt.storagePool.path ??= `/var/lib/libvirt/images/nkd-${name}`;
   }

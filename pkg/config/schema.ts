@@ -12,6 +12,8 @@
 export const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const mac = '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$';
 const cidr = '^[0-9a-fA-F:.]+/[0-9]{1,3}$';
+/** A Linux network interface name: at most 15 characters, no "/" or whitespace. */
+const ifname = '^[A-Za-z0-9_.:-]{1,15}$';
 /** A registry host with an optional port: `docker.io`, `registry.example.com:5000`. */
 export const registryHost = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$';
 /** A registry host with optional path: `registry.k8s.io`, `registry.example.com:5000/k8s`. */
@@ -69,6 +71,27 @@ export const clusterSchema = {
       description: 'The desired cluster.',
       properties: {
         platform: { type: 'string', enum: ['libvirt', 'openstack', 'baremetal'], description: 'Where the hosts run; the section of the same name configures it.' },
+        network: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cidr'],
+          description:
+            'The node network, on every platform: a node with an ip gets a static NetworkManager profile from it (address, gateway, DNS servers). ' +
+            'Absent on libvirt: cidr 192.168.132.0/24 (the NAT network nkd creates). Required on bare metal when a node has an ip (control-plane nodes always do). ' +
+            'Optional on OpenStack, whose DHCP hands out the nodes\' fixed IPs; without it the nodes use DHCP.',
+          properties: {
+            cidr: { type: 'string', pattern: cidr, description: 'IPv4 network of the nodes, e.g. 192.168.132.0/24: every node ip, the gateway and the VIP lie in it.' },
+            gateway: { type: 'string', 'x-filled': true, format: 'ipv4', description: 'Default gateway of the nodes (default: the first address of cidr).' },
+            dnsServers: { type: 'array', 'x-filled': true, minItems: 1, items: { type: 'string', format: 'ipv4' }, description: 'DNS servers of the nodes, in order (default: [gateway]).' },
+            interface: { type: 'string', pattern: ifname, description: 'Network interface the static profile binds to when a node has no mac, e.g. enp1s0 (with neither, the profile applies to any Ethernet device).' },
+            vlan: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 4094,
+              description: '802.1Q VLAN id: the static profile is then a VLAN device vlan<id> on the node\'s NIC (found by its mac, else interface); set vip.interface to vlan<id> too.',
+            },
+          },
+        },
         libvirt: {
           type: 'object',
           additionalProperties: false,
@@ -82,13 +105,11 @@ export const clusterSchema = {
               type: 'object',
               additionalProperties: false,
               default: {},
-              description: 'The network the nodes are attached to.',
+              description: 'The libvirt network the nodes are attached to; its addresses are spec.network (cidr, gateway).',
               properties: {
                 mode: { type: 'string', enum: ['nat', 'existing'], default: 'nat', description: 'nat: nkd creates a NAT network with DHCP host entries; existing: attach to a network or bridge that exists.' },
                 name: { type: 'string', 'x-filled': true, pattern: '^[A-Za-z0-9_.-]+$', description: 'Network name (default: nkd-<cluster name>).' },
                 bridge: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,15}$', description: 'Bridge device to attach to instead of a libvirt network (mode: existing).' },
-                cidr: { type: 'string', pattern: cidr, default: '192.168.132.0/24', description: 'IPv4 network of the nodes.' },
-                gateway: { type: 'string', 'x-filled': true, format: 'ipv4', description: 'Gateway and DNS server of the nodes (default: the first address of cidr).' },
               },
             },
             storagePool: {
@@ -181,7 +202,7 @@ export const clusterSchema = {
             properties: {
               name: { type: 'string', minLength: 1, maxLength: 63, pattern: dnsLabel, description: 'Host name: a DNS label, unique in the cluster.' },
               role: { type: 'string', enum: ['control-plane', 'worker'], description: 'control-plane (etcd + API server) or worker.' },
-              ip: { type: 'string', format: 'ipv4', description: 'Static IPv4 address; configured on the host and reserved in DHCP.' },
+              ip: { type: 'string', format: 'ipv4', description: 'Static IPv4 address in spec.network.cidr; configured on the host (NetworkManager profile) and, on libvirt, reserved in DHCP.' },
               mac: { type: 'string', pattern: mac, description: 'MAC address (bare metal: identifies the host when it boots).' },
               cpus: { type: 'integer', 'x-filled': true, minimum: 1, maximum: 512, description: 'Overrides nodeDefaults for this node.' },
               memoryMiB: { type: 'integer', 'x-filled': true, minimum: 1024, maximum: 4194304, description: 'Overrides nodeDefaults for this node.' },
@@ -230,7 +251,7 @@ export const clusterSchema = {
                   properties: {
                     enabled: { type: 'boolean', default: false, description: 'Run a VIP on the control-plane nodes; host must then be a free IP in the node network.' },
                     provider: { type: 'string', enum: ['kube-vip', 'keepalived'], default: 'kube-vip', description: 'kube-vip (static pod) or keepalived (host service).' },
-                    interface: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,15}$', default: 'eth0', description: 'Network interface the VIP is bound to.' },
+                    interface: { type: 'string', pattern: ifname, default: 'eth0', description: 'Network interface the VIP is bound to.' },
                     image: { type: 'string', default: 'ghcr.io/kube-vip/kube-vip:v0.8.9', description: 'kube-vip image.' },
                   },
                 },

@@ -1,4 +1,5 @@
-import { contains, formatIPv4, nthAddress, overlaps, parseCidr, parseIPv4, size, type Cidr } from './net.js';
+import { parseIPv4, type Cidr } from './net.js';
+import { checkNetworks, misplacedIn } from './network-checks.js';
 import { Problems } from './problems.js';
 import { minorOf, parseVersion, supportedKubernetesMinors } from './versions.js';
 import { operatorImageOf } from './resolve.js';
@@ -101,61 +102,6 @@ function checkNodes(c: ClusterConfig, p: Problems): void {
   }
 }
 
-/** Parses and cross-checks the cluster networks; returns the node network when known. */
-function checkNetworks(c: ClusterConfig, p: Problems): Cidr | undefined {
-  const net = c.spec.kubernetes.networking;
-  const parsed = (path: string, text: string): Cidr | undefined => {
-    const r = parseCidr(text);
-    if (typeof r === 'string') {
-      p.error(path, `invalid value "${text}": ${r}`);
-      return undefined;
-    }
-    return r;
-  };
-  const svc = parsed('spec.kubernetes.networking.serviceSubnet', net.serviceSubnet);
-  const pod = parsed('spec.kubernetes.networking.podSubnet', net.podSubnet);
-  const nodeNet = c.spec.platform === 'libvirt' && c.spec.libvirt ? parsed('spec.libvirt.network.cidr', c.spec.libvirt.network.cidr) : undefined;
-  if (svc && svc.prefix < 12) p.error('spec.kubernetes.networking.serviceSubnet', `invalid value "${svc.text}": larger than a /12 (kube-apiserver allows at most 2^20 service addresses)`, 'use a /12 or smaller, e.g. 10.96.0.0/12');
-  if (svc && svc.prefix > 28) p.error('spec.kubernetes.networking.serviceSubnet', `invalid value "${svc.text}": too small for the cluster's services`, 'use a /24 or larger');
-  if (svc && pod && overlaps(svc, pod)) p.error('spec.kubernetes.networking.serviceSubnet', `invalid value "${svc.text}": overlaps spec.kubernetes.networking.podSubnet "${pod.text}"`, 'choose two disjoint networks, e.g. 10.96.0.0/12 and 10.244.0.0/16');
-  if (pod) {
-    const perNode = pod.prefix <= 24 ? 2 ** (24 - pod.prefix) : 0;
-    if (perNode < c.spec.nodes.length) {
-      p.error('spec.kubernetes.networking.podSubnet', `invalid value "${pod.text}": holds ${perNode} node /24 ranges for ${c.spec.nodes.length} nodes`, 'use a larger pod network, e.g. 10.244.0.0/16');
-    }
-  }
-  for (const [name, other] of [['serviceSubnet', svc], ['podSubnet', pod]] as const) {
-    if (nodeNet && other && overlaps(nodeNet, other)) {
-      p.error(`spec.kubernetes.networking.${name}`, `invalid value "${other.text}": overlaps the node network spec.libvirt.network.cidr "${nodeNet.text}"`, 'choose a network the nodes do not use');
-    }
-  }
-  if (nodeNet && nodeNet.prefix > 29) p.error('spec.libvirt.network.cidr', `invalid value "${nodeNet.text}": too small for a cluster`, 'use a /24, for example');
-  const gateway = c.spec.libvirt?.network.gateway;
-  if (nodeNet && gateway) {
-    const gw = parseIPv4(gateway);
-    if (gw !== undefined && !contains(nodeNet, gw)) p.error('spec.libvirt.network.gateway', `invalid value "${gateway}": outside spec.libvirt.network.cidr "${nodeNet.text}"`, `use an address in ${nodeNet.text}, e.g. ${formatIPv4(nthAddress(nodeNet, 1))}`);
-  }
-  c.spec.nodes.forEach((n, i) => {
-    if (!n.ip) return;
-    const ip = parseIPv4(n.ip);
-    if (ip === undefined) return; // the schema reported it
-    const path = `spec.nodes[${i}].ip`;
-    if (nodeNet) {
-      if (!contains(nodeNet, ip)) {
-        p.error(path, `invalid value "${n.ip}": outside the node network spec.libvirt.network.cidr "${nodeNet.text}"`, `use an address in ${nodeNet.text}`);
-      } else if (ip === nodeNet.base || ip === nthAddress(nodeNet, size(nodeNet) - 1)) {
-        p.error(path, `invalid value "${n.ip}": the network or broadcast address of ${nodeNet.text}`, 'use a host address');
-      } else if (gateway && ip === parseIPv4(gateway)) {
-        p.error(path, `invalid value "${n.ip}": the gateway's address`, 'use another host address');
-      }
-    }
-    for (const [name, other] of [['serviceSubnet', svc], ['podSubnet', pod]] as const) {
-      if (other && contains(other, ip)) p.error(path, `invalid value "${n.ip}": inside spec.kubernetes.networking.${name} "${other.text}"`, 'node addresses must be outside the service and pod networks');
-    }
-  });
-  return nodeNet;
-}
-
 function checkEndpoint(c: ClusterConfig, p: Problems, nodeNet: Cidr | undefined): void {
   const ep = c.spec.kubernetes.controlPlaneEndpoint;
   const path = 'spec.kubernetes.controlPlaneEndpoint.host';
@@ -190,7 +136,10 @@ function checkEndpoint(c: ClusterConfig, p: Problems, nodeNet: Cidr | undefined)
     } else {
       const owner = c.spec.nodes.find((n) => n.ip === host);
       if (owner) p.error(path, `invalid value "${host}": node ${owner.name} already has this address`, 'the VIP needs an address no node has');
-      if (nodeNet && !contains(nodeNet, ip)) p.error(path, `invalid value "${host}": the VIP is outside the node network "${nodeNet.text}"`, `use a free address in ${nodeNet.text}`);
+      const where = nodeNet && misplacedIn(nodeNet, ip);
+      if (nodeNet && where === 'outside') p.error(path, `invalid value "${host}": the VIP is outside the node network spec.network.cidr "${nodeNet.text}"`, `use a free address in ${nodeNet.text}`);
+      else if (nodeNet && where === 'reserved') p.error(path, `invalid value "${host}": the network or broadcast address of ${nodeNet.text}`, `use a free host address in ${nodeNet.text}`);
+      else if (ip === parseIPv4(c.spec.network?.gateway ?? '')) p.error(path, `invalid value "${host}": the gateway's address (spec.network.gateway)`, 'the VIP needs an address no host has');
     }
   } else if (cps.length > 1 && cps[0]?.ip === host) {
     p.warn(path, `the endpoint is the first control-plane node (${cps[0].name}): when it is down, the API is unreachable although ${cps.length - 1} more control-plane nodes run`, 'enable controlPlaneEndpoint.vip or set host to a load balancer');

@@ -30,6 +30,12 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/** Fields that moved: old path → new path. The old path is refused with the new one named. */
+const MOVED: Record<string, string> = {
+  'spec.libvirt.network.cidr': 'spec.network.cidr',
+  'spec.libvirt.network.gateway': 'spec.network.gateway',
+};
+
 /** One Problem for one ajv error, in nkd's words. */
 function toProblem(e: ErrorObject): Problem {
   const path = pointerToPath(e.instancePath);
@@ -41,6 +47,12 @@ function toProblem(e: ErrorObject): Problem {
       const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
       const near = closest(key, allowed);
       p.path = at(key);
+      const moved = MOVED[p.path];
+      if (moved) {
+        p.message = `moved to ${moved}`;
+        p.hint = 'move it there: spec.network holds the node network on every platform';
+        break;
+      }
       p.message = 'unknown field';
       p.hint = near ? `did you mean "${near}"?` : `remove it; allowed here: ${allowed.join(', ')}`;
       break;

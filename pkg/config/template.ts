@@ -2,6 +2,7 @@ import { plural } from '../ui/output.js';
 import { defaultKubernetesVersion } from './versions.js';
 import { formatIPv4, nthAddress, parseCidr, type Cidr } from './net.js';
 import { usageError } from '../ui/errors.js';
+import { LIBVIRT_DEFAULT_CIDR } from './resolve.js';
 
 /** The platforms `nkd template` writes a cluster file for. */
 export type Platform = 'libvirt' | 'openstack' | 'baremetal';
@@ -16,12 +17,17 @@ export interface TemplateOptions {
 
 /** Each platform's default node network; node addresses are filled in from it. */
 const DEFAULT_NETWORK: Record<Platform, string> = {
-  libvirt: '192.168.132.0/24',
+  libvirt: LIBVIRT_DEFAULT_CIDR,
   openstack: '10.20.0.0/24',
   baremetal: '10.30.0.0/24',
 };
 
 const FIRST_HOST = 11;
+
+/** A line with its comment in the template's comment column. */
+function commented(line: string, comment: string): string {
+  return `${line.padEnd(36)} # ${comment}`;
+}
 
 /**
  * A complete, commented cluster file that `nkd validate` accepts: N control-plane and M worker
@@ -37,6 +43,7 @@ export function clusterTemplate(o: TemplateOptions): string {
   }
   const name = o.name ?? 'demo';
   const ha = o.controlPlanes > 1;
+  const gateway = formatIPv4(nthAddress(net, 1));
   const ip = (i: number) => formatIPv4(nthAddress(net, FIRST_HOST + i));
   const mac = (i: number) => `52:54:00:00:${(Math.floor(i / 256) % 256).toString(16).padStart(2, '0')}:${(i % 256).toString(16).padStart(2, '0')}`;
   const nodes: string[] = [];
@@ -53,8 +60,7 @@ export function clusterTemplate(o: TemplateOptions): string {
       '    osImage: /var/lib/nkd/images/nestos.qcow2   # the NestOS qcow2; uploaded once as the base volume',
       '    domainType: kvm                  # qemu: software emulation where KVM is unavailable',
       '    network:',
-      '      mode: nat                      # nkd creates this network with DHCP reservations',
-      `      cidr: ${net.text}`,
+      '      mode: nat                      # nkd creates this network (spec.network.cidr) with DHCP reservations',
       '    # storagePool: { name: nkd-demo, path: /var/lib/libvirt/images/nkd-demo }',
     ],
     openstack: [
@@ -84,6 +90,13 @@ export function clusterTemplate(o: TemplateOptions): string {
     `  name: ${name}                         # names every resource nkd creates`,
     'spec:',
     `  platform: ${o.platform}`,
+    commented('  network:', o.platform === 'openstack' ? 'the node network (optional here: without it, DHCP)' : 'the node network: static address, gateway, DNS'),
+    `    cidr: ${net.text}`,
+    commented(`    # gateway: ${gateway}`, 'default: the first address of cidr'),
+    commented(`    # dnsServers: [${gateway}]`, 'default: [gateway]'),
+    ...(o.platform === 'libvirt'
+      ? []
+      : [commented('    # interface: enp1s0', 'the NIC the profile binds to for a node without mac'), commented('    # vlan: 100', '802.1Q id: the address goes on device vlan100')]),
     ...section,
     '  nodeDefaults:                      # per node: cpus, memoryMiB, diskGiB override these',
     '    controlPlane: { cpus: 2, memoryMiB: 4096, diskGiB: 30 }',

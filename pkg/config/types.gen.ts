@@ -32,6 +32,7 @@ export interface ClusterSpec {
    * Where the hosts run; the section of the same name configures it.
    */
   platform: 'libvirt' | 'openstack' | 'baremetal';
+  network?: NodeNetwork;
   libvirt?: LibvirtPlatform;
   openstack?: OpenStackPlatform;
   baremetal?: BareMetalPlatform;
@@ -50,6 +51,33 @@ export interface ClusterSpec {
   certificates: CertificatesSpec;
   hooks: HooksSpec;
   upgradeOperator: UpgradeOperatorSpec;
+}
+/**
+ * The node network, on every platform: a node with an ip gets a static NetworkManager profile from it (address, gateway, DNS servers). Absent on libvirt: cidr 192.168.132.0/24 (the NAT network nkd creates). Required on bare metal when a node has an ip (control-plane nodes always do). Optional on OpenStack, whose DHCP hands out the nodes' fixed IPs; without it the nodes use DHCP.
+ */
+export interface NodeNetwork {
+  /**
+   * IPv4 network of the nodes, e.g. 192.168.132.0/24: every node ip, the gateway and the VIP lie in it.
+   */
+  cidr: string;
+  /**
+   * Default gateway of the nodes (default: the first address of cidr).
+   */
+  gateway: string;
+  /**
+   * DNS servers of the nodes, in order (default: [gateway]).
+   *
+   * @minItems 1
+   */
+  dnsServers: string[];
+  /**
+   * Network interface the static profile binds to when a node has no mac, e.g. enp1s0 (with neither, the profile applies to any Ethernet device).
+   */
+  interface?: string;
+  /**
+   * 802.1Q VLAN id: the static profile is then a VLAN device vlan<id> on the node's NIC (found by its mac, else interface); set vip.interface to vlan<id> too.
+   */
+  vlan?: number;
 }
 /**
  * libvirt platform settings (platform: libvirt).
@@ -71,7 +99,7 @@ export interface LibvirtPlatform {
   storagePool: LibvirtStoragePool;
 }
 /**
- * The network the nodes are attached to.
+ * The libvirt network the nodes are attached to; its addresses are spec.network (cidr, gateway).
  */
 export interface LibvirtNetwork {
   /**
@@ -86,14 +114,6 @@ export interface LibvirtNetwork {
    * Bridge device to attach to instead of a libvirt network (mode: existing).
    */
   bridge?: string;
-  /**
-   * IPv4 network of the nodes.
-   */
-  cidr: string;
-  /**
-   * Gateway and DNS server of the nodes (default: the first address of cidr).
-   */
-  gateway: string;
 }
 /**
  * Directory storage pool for the base and node volumes.
@@ -269,7 +289,7 @@ export interface ClusterNode {
    */
   role: 'control-plane' | 'worker';
   /**
-   * Static IPv4 address; configured on the host and reserved in DHCP.
+   * Static IPv4 address in spec.network.cidr; configured on the host (NetworkManager profile) and, on libvirt, reserved in DHCP.
    */
   ip?: string;
   /**

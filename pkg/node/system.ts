@@ -41,12 +41,22 @@ export function cgroupKernelArguments(version: 'v1' | 'v2'): Pick<IgnitionConfig
   return { kernelArguments: { shouldExist: [CGROUP_V2_KARG], shouldNotExist: ['systemd.unified_cgroup_hierarchy=0'] } };
 }
 
-/** The node network's prefix length and gateway, when the platform section says them. */
-export function nodeNetwork(config: ClusterConfig): { prefix: number; gateway: string } | undefined {
-  const net = config.spec.platform === 'libvirt' ? config.spec.libvirt?.network : undefined;
+/** What a node's static profile needs from spec.network, when the cluster file has one. */
+export interface NodeNetworkSettings {
+  prefix: number;
+  gateway: string;
+  dnsServers: string[];
+  interface?: string;
+  vlan?: number;
+}
+
+/** The node network (spec.network, on every platform): prefix length, gateway, DNS, binding. */
+export function nodeNetwork(config: ClusterConfig): NodeNetworkSettings | undefined {
+  const net = config.spec.network;
   if (!net) return undefined;
   const cidr = parseCidr(net.cidr);
-  return typeof cidr === 'string' ? undefined : { prefix: cidr.prefix, gateway: net.gateway };
+  if (typeof cidr === 'string') return undefined;
+  return { prefix: cidr.prefix, gateway: net.gateway, dnsServers: net.dnsServers, interface: net.interface, vlan: net.vlan };
 }
 
 /** A stable UUID (version-5 layout) for the node's connection profile. */
@@ -57,20 +67,29 @@ function profileUuid(cluster: string, node: string): string {
 }
 
 /**
- * NetworkManager keyfile with the node's static address, gateway and DNS from the platform
- * network; bound to the node's MAC when it has one. None when the node has no IP or the
- * platform gives no network (DHCP then).
+ * NetworkManager keyfile with the node's static address, gateway and DNS servers from
+ * spec.network. It binds to the node's MAC when it has one, else to spec.network.interface
+ * (else to any Ethernet device). With a VLAN it is a VLAN device vlan<id> whose parent is that
+ * NIC (by MAC: the [ethernet] setting; by name: vlan.parent). None when the node has no IP or
+ * the cluster file no spec.network (DHCP then).
  */
 export function staticNetworkFile(config: ClusterConfig, node: ClusterNode): HostFile | undefined {
   const net = nodeNetwork(config);
   if (!node.ip || !net) return undefined;
+  const mac = node.mac ?? '';
+  const byName = mac ? '' : (net.interface ?? '');
+  const vlan = net.vlan === undefined ? '' : String(net.vlan);
   const contents = renderNodeTemplate('static.nmconnection', {
     id: 'nkd-static',
     uuid: profileUuid(config.metadata.name, node.name),
-    mac: node.mac ?? '',
+    type: vlan ? 'vlan' : 'ethernet',
+    interfaceName: vlan ? `vlan${vlan}` : byName,
+    mac,
+    vlan,
+    vlanParent: vlan ? byName : '',
     address: `${node.ip}/${net.prefix}`,
     gateway: net.gateway,
-    dns: net.gateway,
+    dns: net.dnsServers,
   });
   return { path: HOST.networkKeyfile, contents, mode: 0o600 };
 }

@@ -37,8 +37,9 @@ beforeAll(async () => {
   doc.metadata.name = CLUSTER;
   doc.spec.libvirt = {
     uri: daemon.uri, osImage: testGuest().osImage, domainType: 'qemu',
-    network: { cidr: '10.231.44.0/24' }, storagePool: { path: join(base, 'pool') },
+    storagePool: { path: join(base, 'pool') },
   };
+  doc.spec.network = { cidr: '10.231.44.0/24' };
   doc.spec.nodes = [
     { name: 'master-1', role: 'control-plane', ip: '10.231.44.11', cpus: 1, memoryMiB: 1024, diskGiB: 10 },
     { name: 'worker-1', role: 'worker', ip: '10.231.44.21', cpus: 1, memoryMiB: 1024, diskGiB: 10 },

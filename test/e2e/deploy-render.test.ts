@@ -53,7 +53,8 @@ describe('render + deploy on a real libvirtd', () => {
     const g = testGuest();
     const doc = validClusterDoc();
     doc.metadata.name = CLUSTER;
-    doc.spec.libvirt = { uri: daemon.uri, osImage: g.osImage, domainType: 'qemu', network: { cidr: '10.231.45.0/24' }, storagePool: { path: join(base, 'pool') } };
+    doc.spec.libvirt = { uri: daemon.uri, osImage: g.osImage, domainType: 'qemu', storagePool: { path: join(base, 'pool') } };
+    doc.spec.network = { cidr: '10.231.45.0/24' };
     doc.spec.nodes = NODES.map((name, i) => ({ name, role: i === 0 ? 'control-plane' : 'worker', ip: `10.231.45.${11 + i}`, cpus: 1, memoryMiB: 1024, diskGiB: 10 }));
     doc.spec.kubernetes.controlPlaneEndpoint = { host: '127.0.0.1', port: 1 };
     doc.spec.kubernetes.cni = { manifest: 'none' };

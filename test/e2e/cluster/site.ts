@@ -133,7 +133,8 @@ export function clusterFile(site: Site, nodes: TestNode[]): string {
     metadata: { name: 'e2e' },
     spec: {
       platform: 'libvirt',
-      libvirt: { osImage: '/nonexistent/nestos.qcow2', network: { cidr: SITE.cidr, gateway: SITE.gateway } },
+      network: { cidr: SITE.cidr, gateway: SITE.gateway },
+      libvirt: { osImage: '/nonexistent/nestos.qcow2' },
       nodes,
       kubernetes: {
         version: VERSIONS.deployed,

@@ -60,7 +60,7 @@ function renderAndInterrupt(args: string[], when: (stderr: string) => boolean): 
 
 function clusterFile(workers: number, pool: string, certificates?: Record<string, string>): string {
   const d = validClusterDoc();
-  d.spec.libvirt.network.cidr = '10.231.0.0/16';
+  d.spec.network.cidr = '10.231.0.0/16';
   d.spec.kubernetes.networking = { podSubnet: '10.128.0.0/12' };
   d.spec.kubernetes.controlPlaneEndpoint = { host: '10.231.0.10', vip: { enabled: true } };
   d.spec.nodes = [

@@ -22,7 +22,7 @@ const main = join(packageRoot(), 'dist', 'cmd', 'nkd', 'main.js');
 
 function doc(pool: string): Record<string, any> {
   const d = validClusterDoc();
-  d.spec.libvirt.network.cidr = '10.231.0.0/16';
+  d.spec.network.cidr = '10.231.0.0/16';
   d.spec.kubernetes.networking = { podSubnet: '10.128.0.0/12' };
   d.spec.nodes = [
     { name: 'master-1', role: 'control-plane', ip: '10.231.0.11' },

@@ -43,6 +43,24 @@ describe('nkd template and nkd validate (built binary)', () => {
     expect(readdirSync(dir)).toEqual(['bad.yaml']);
   });
 
+  it('refuses the node network at its old place spec.libvirt.network in validate and render alike: exit 2, the new field named, nothing written', () => {
+    const dir = scratch();
+    const good = runNkd(['template', '--platform', 'libvirt', '--control-planes', '1', '--workers', '1'], { cwd: dir }).stdout;
+    // A cluster file from before spec.network: the cidr under spec.libvirt.network.
+    const old = good.replace(/\n {2}network:.*\n {4}cidr: 192\.168\.132\.0\/24\n(?: {4}#.*\n)*/, '\n').replace(/(\n {6}mode: nat.*\n)/, '$1      cidr: 192.168.132.0/24\n');
+    expect(old).not.toContain('\n  network:');
+    writeFileSync(join(dir, 'old.yaml'), old);
+    const line = old.split('\n').findIndex((l) => l === '      cidr: 192.168.132.0/24') + 1;
+    const expected = `old.yaml:${line}: spec.libvirt.network.cidr: moved to spec.network.cidr (fix: move it there: spec.network holds the node network on every platform)`;
+    for (const args of [['validate', '-f', 'old.yaml'], ['render', '-f', 'old.yaml', '--dir', 'out']]) {
+      const r = runNkd(args, { cwd: dir });
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toContain('✗ old.yaml: 1 error in the cluster file');
+      expect(r.stderr).toContain(expected);
+    }
+    expect(readdirSync(dir)).toEqual(['old.yaml']);
+  });
+
   it('explains a missing file, a directory, an empty file and malformed YAML with exit code 2', () => {
     const dir = scratch();
     mkdirSync(join(dir, 'sub'));

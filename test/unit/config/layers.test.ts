@@ -39,7 +39,8 @@ describe('layered settings', () => {
     const { config } = await loadClusterText(text, { file: 'c.yaml', env: {} });
     expect(config.spec.nodes[0]).toMatchObject({ cpus: 2, memoryMiB: 4096, diskGiB: 30 });
     expect(config.spec.kubernetes.controlPlaneEndpoint).toMatchObject({ host: '10.231.0.11', port: 6443 });
-    expect(config.spec.libvirt?.network).toMatchObject({ name: 'nkd-demo', gateway: '10.231.0.1', mode: 'nat' });
+    expect(config.spec.libvirt?.network).toEqual({ name: 'nkd-demo', mode: 'nat' });
+    expect(config.spec.network).toEqual({ cidr: '10.231.0.0/24', gateway: '10.231.0.1', dnsServers: ['10.231.0.1'] });
     expect(config.spec.kubernetes.pauseImage).toBe('registry.k8s.io/pause:3.10.1');
     expect(Object.isFrozen(config.spec.nodes[0])).toBe(true);
   });
