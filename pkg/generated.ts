@@ -1,4 +1,5 @@
-import { clusterSchema } from './config/schema.js';
+import { clusterSchemaWith } from './config/schema.js';
+import { allPlatforms } from './infra/registry.js';
 import { schemaToTypes } from './schema/typegen.js';
 import { schemaToMarkdown } from './schema/docgen.js';
 import type { SchemaNode } from './schema/resolved.js';
@@ -9,11 +10,6 @@ const clusterTitles: Record<string, string> = {
   '/properties/metadata': 'ClusterMetadata',
   '/properties/spec': 'ClusterSpec',
   '/properties/spec/properties/network': 'NodeNetwork',
-  '/properties/spec/properties/libvirt': 'LibvirtPlatform',
-  '/properties/spec/properties/libvirt/properties/network': 'LibvirtNetwork',
-  '/properties/spec/properties/libvirt/properties/storagePool': 'LibvirtStoragePool',
-  '/properties/spec/properties/openstack': 'OpenStackPlatform',
-  '/properties/spec/properties/baremetal': 'BareMetalPlatform',
   '/properties/spec/properties/nodeDefaults': 'NodeDefaults',
   '/properties/spec/properties/nodeDefaults/properties/controlPlane': 'NodeResources',
   '/properties/spec/properties/nodeDefaults/properties/worker': '=NodeResources',
@@ -44,9 +40,19 @@ const configIntro = [
 
 /** Every generated file of the repository: path relative to the root → content. */
 export async function generatedFiles(): Promise<Record<string, string>> {
-  const schema = clusterSchema as unknown as SchemaNode;
+  const platforms = allPlatforms();
+  const schema = clusterSchemaWith(platforms) as unknown as SchemaNode;
+  const titles = { ...clusterTitles };
+  for (const p of platforms) {
+    const at = `/properties/spec/properties/${p.name}`;
+    titles[at] = p.typeNames.section;
+    for (const [rel, name] of Object.entries(p.typeNames.nested ?? {})) titles[at + rel] = name;
+    const node = `/properties/spec/properties/nodes/items/properties/${p.name}`;
+    if (p.typeNames.node) titles[node] = p.typeNames.node;
+    for (const [rel, name] of Object.entries(p.typeNames.nodeNested ?? {})) titles[node + rel] = name;
+  }
   return {
-    'pkg/config/types.gen.ts': await schemaToTypes(schema, 'ClusterConfig', clusterTitles, 'pkg/config/schema.ts'),
+    'pkg/config/types.gen.ts': await schemaToTypes(schema, 'ClusterConfig', titles, 'pkg/config/schema.ts'),
     'docs/config-reference.md': schemaToMarkdown(schema, 'Cluster file reference', configIntro),
     'pkg/upgrade/api/types.gen.ts': await generateUpgradeTypes(),
     ...Object.fromEntries(Object.entries(generateCrds()).map(([f, text]) => [`crds/${f}`, text])),

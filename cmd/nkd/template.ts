@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ctx } from './context.js';
+import { allPlatforms } from '../../pkg/infra/registry.js';
 import { usageError } from '../../pkg/ui/errors.js';
 
 function count(flag: string) {
@@ -14,7 +15,7 @@ export function register(program: Command): void {
   program
     .command('template')
     .description('print a complete, commented cluster file for a platform')
-    .addOption(new Option('--platform <platform>', 'target platform').choices(['libvirt', 'openstack', 'baremetal']).makeOptionMandatory())
+    .addOption(new Option('--platform <platform>', 'target platform').choices(allPlatforms().filter((p) => p.template).map((p) => p.name)).makeOptionMandatory())
     .option('--control-planes <n>', 'number of control-plane nodes', count('--control-planes'), 1)
     .option('--workers <n>', 'number of worker nodes', count('--workers'), 1)
     .option('--name <name>', 'cluster name', 'demo')

@@ -1,6 +1,7 @@
 import { contains, formatIPv4, nthAddress, overlaps, parseCidr, parseIPv4, size, type Cidr } from './net.js';
 import type { Problems } from './problems.js';
 import type { ClusterConfig } from './types.gen.js';
+import { platformNamed } from '../infra/registry.js';
 
 /** Where an address sits in the node network, when that is wrong for a host: outside, or its network/broadcast address. */
 export function misplacedIn(net: Cidr, ip: number): 'outside' | 'reserved' | undefined {
@@ -99,9 +100,9 @@ function checkDnsServers(c: ClusterConfig, p: Problems, nodeNet: Cidr | undefine
   }
 }
 
-/** Bare metal has no DHCP nkd controls: nodes with an ip need spec.network to get their address. */
+/** A platform without a DHCP nkd controls (bare metal): nodes with an ip need spec.network to get their address. */
 function checkNetworkPresent(c: ClusterConfig, p: Problems): void {
-  if (c.spec.network || c.spec.platform !== 'baremetal') return;
+  if (c.spec.network || !platformNamed(c.spec.platform).nodeNetwork?.requiredForStaticIps) return;
   const i = c.spec.nodes.findIndex((n) => n.ip);
   if (i < 0) return;
   p.error('spec.network', `required field is missing: spec.nodes[${i}].ip and the other static addresses are configured on the hosts from spec.network; without it they would boot with DHCP`,
@@ -118,9 +119,6 @@ function checkBinding(c: ClusterConfig, p: Problems): void {
     p.warn('spec.network.interface', `unused: every node with an ip has a mac, and its profile binds to that NIC${n.vlan === undefined ? '' : ' (the VLAN\'s parent)'}`, 'remove interface (a node\'s profile follows its mac)');
   }
   if (n?.vlan === undefined) return;
-  if (c.spec.platform === 'libvirt' && c.spec.libvirt?.network.mode === 'nat') {
-    p.error('spec.network.vlan', 'libvirt\'s NAT network carries no VLAN tags', 'remove vlan, or attach to a bridge that carries the VLAN (spec.libvirt.network.mode: existing)');
-  }
   if (n.interface === undefined) {
     const orphans = c.spec.nodes.filter((x) => x.ip && !x.mac).map((x) => x.name);
     if (orphans.length) {

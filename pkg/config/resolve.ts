@@ -1,14 +1,8 @@
 import { formatIPv4, nthAddress, parseCidr } from './net.js';
 import { pauseTagFor } from './versions.js';
+import { platformNamed } from '../infra/registry.js';
 import type { ClusterConfig, NodeNetwork } from './types.gen.js';
 import { LOCAL_IMAGE_REPOSITORY, operatorImage } from '../version.js';
-
-/**
- * The node network of a libvirt cluster whose file sets no spec.network: the NAT network nkd
- * creates. Only libvirt has a default — on bare metal or OpenStack a guessed network would be
- * wrong, so they never get one.
- */
-export const LIBVIRT_DEFAULT_CIDR = '192.168.132.0/24';
 
 /** The upstream registry of Kubernetes images, which holds no nkd image. */
 const UPSTREAM_REGISTRY = 'registry.k8s.io';
@@ -29,7 +23,6 @@ export function operatorImageOf(c: ClusterConfig): string {
  */
 export function fillDerived(c: ClusterConfig): void {
   const s = c.spec;
-  const name = c.metadata.name;
   s.kubernetes.version = s.kubernetes.version.replace(/^v/, '');
   for (const n of s.nodes) {
     const d = n.role === 'control-plane' ? s.nodeDefaults.controlPlane : s.nodeDefaults.worker;
@@ -37,17 +30,17 @@ export function fillDerived(c: ClusterConfig): void {
     n.memoryMiB ??= d.memoryMiB;
     n.diskGiB ??= d.diskGiB;
   }
-  if (s.platform === 'libvirt') s.network ??= { cidr: LIBVIRT_DEFAULT_CIDR } as NodeNetwork;
+  // Only a platform whose network nkd makes has a default (libvirt's NAT network): elsewhere a
+  // guessed network would be wrong, so spec.network stays absent.
+  const platform = platformNamed(s.platform);
+  const defaultCidr = platform.nodeNetwork?.defaultCidr;
+  if (defaultCidr) s.network ??= { cidr: defaultCidr } as NodeNetwork;
   if (s.network) {
     const cidr = parseCidr(s.network.cidr);
     if (typeof cidr !== 'string') s.network.gateway ??= formatIPv4(nthAddress(cidr, 1));
     if (s.network.gateway !== undefined) s.network.dnsServers ??= [s.network.gateway];
   }
-  if (s.libvirt) {
-    s.libvirt.network.name ??= `nkd-${name}`;
-    s.libvirt.storagePool.name ??= `nkd-${name}`;
-    s.libvirt.storagePool.path ??= `/var/lib/libvirt/images/nkd-${name}`;
-  }
+  platform.fillDerived?.(c);
   const firstCp = s.nodes.find((n) => n.role === 'control-plane');
   if (s.kubernetes.controlPlaneEndpoint.host === undefined && firstCp?.ip && !s.kubernetes.controlPlaneEndpoint.vip.enabled) {
     s.kubernetes.controlPlaneEndpoint.host = firstCp.ip;

@@ -24,7 +24,7 @@ export const imageRef = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(
 const resources = {
   type: 'object',
   additionalProperties: false,
-  description: 'Virtual machine size (libvirt, OpenStack flavor matching); ignored on bare metal.',
+  description: 'Virtual machine size, on platforms that size machines (libvirt; OpenStack flavor matching); unused on bare metal.',
   properties: {
     cpus: { type: 'integer', minimum: 1, maximum: 512, default: 2, description: 'Virtual CPUs.' },
     memoryMiB: { type: 'integer', minimum: 1024, maximum: 4194304, default: 4096, description: 'Memory in MiB (kubeadm needs at least 1700 on control-plane nodes).' },
@@ -70,7 +70,8 @@ export const clusterSchema = {
       required: ['platform', 'nodes', 'kubernetes', 'os'],
       description: 'The desired cluster.',
       properties: {
-        platform: { type: 'string', enum: ['libvirt', 'openstack', 'baremetal'], description: 'Where the hosts run; the section of the same name configures it.' },
+        // enum: the registered platforms' names, and each platform's spec.<name> section: added by clusterSchemaWith.
+        platform: { type: 'string', description: 'Where the hosts run; the section of the same name configures it.' },
         network: {
           type: 'object',
           additionalProperties: false,
@@ -90,94 +91,6 @@ export const clusterSchema = {
               maximum: 4094,
               description: '802.1Q VLAN id: the static profile is then a VLAN device vlan<id> on the node\'s NIC (found by its mac, else interface); set vip.interface to vlan<id> too.',
             },
-          },
-        },
-        libvirt: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['osImage'],
-          description: 'libvirt platform settings (platform: libvirt).',
-          properties: {
-            uri: { type: 'string', default: 'qemu:///system', description: 'libvirt connection URI.' },
-            osImage: { type: 'string', minLength: 1, description: 'Path of the NestOS qcow2 image uploaded once as the base volume.' },
-            domainType: { type: 'string', enum: ['kvm', 'qemu'], default: 'kvm', description: 'kvm for hardware virtualisation, qemu for software emulation.' },
-            network: {
-              type: 'object',
-              additionalProperties: false,
-              default: {},
-              description: 'The libvirt network the nodes are attached to; its addresses are spec.network (cidr, gateway).',
-              properties: {
-                mode: { type: 'string', enum: ['nat', 'existing'], default: 'nat', description: 'nat: nkd creates a NAT network with DHCP host entries; existing: attach to a network or bridge that exists.' },
-                name: { type: 'string', 'x-filled': true, pattern: '^[A-Za-z0-9_.-]+$', description: 'Network name (default: nkd-<cluster name>).' },
-                bridge: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,15}$', description: 'Bridge device to attach to instead of a libvirt network (mode: existing).' },
-              },
-            },
-            storagePool: {
-              type: 'object',
-              additionalProperties: false,
-              default: {},
-              description: 'Directory storage pool for the base and node volumes.',
-              properties: {
-                name: { type: 'string', 'x-filled': true, pattern: '^[A-Za-z0-9_.-]+$', description: 'Pool name (default: nkd-<cluster name>).' },
-                path: { type: 'string', 'x-filled': true, description: 'Pool directory (default: /var/lib/libvirt/images/nkd-<cluster name>).' },
-              },
-            },
-          },
-        },
-        openstack: {
-          type: 'object',
-          additionalProperties: false,
-          description: 'OpenStack platform settings (platform: openstack). Secrets may come from NKD_OPENSTACK_PASSWORD or a clouds.yaml instead of this file.',
-          properties: {
-            cloud: { type: 'string', description: 'Entry of clouds.yaml to use for authentication (instead of authURL/credentials).' },
-            authURL: { type: 'string', format: 'uri', description: 'Keystone v3 URL, e.g. https://keystone.example.com:5000/v3.' },
-            region: { type: 'string', description: 'Region name.' },
-            username: { type: 'string', description: 'User name (password authentication).' },
-            password: { type: 'string', description: 'Password; prefer NKD_OPENSTACK_PASSWORD to keep it out of the file.' },
-            userDomain: { type: 'string', default: 'Default', description: 'Domain of the user.' },
-            project: { type: 'string', description: 'Project name.' },
-            projectDomain: { type: 'string', default: 'Default', description: 'Domain of the project.' },
-            applicationCredential: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['id', 'secret'],
-              description: 'Application credential (instead of a password).',
-              properties: {
-                id: { type: 'string', minLength: 1, description: 'Application credential ID.' },
-                secret: { type: 'string', minLength: 1, description: 'Application credential secret.' },
-              },
-            },
-            image: { type: 'string', description: 'Glance image name or ID of NestOS.' },
-            flavor: { type: 'string', description: 'Nova flavor for every node (default: the smallest flavor that fits the node size).' },
-            internalNetwork: { type: 'string', description: 'Network the nodes are attached to (created when absent).' },
-            externalNetwork: { type: 'string', description: 'External network for the router and floating IPs.' },
-            availabilityZone: { type: 'string', description: 'Nova availability zone.' },
-            bootServer: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['address'],
-              description: 'Where nkd deploy serves each node its secret bundle, once (user data holds only the secret-free first stage: any pod can read it from the metadata service).',
-              properties: {
-                address: { type: 'string', minLength: 1, description: 'IP or DNS name of the machine running nkd deploy, as the nodes reach it.' },
-                port: { type: 'integer', minimum: 1, maximum: 65535, default: 9080, description: 'TCP port of the boot service.' },
-              },
-            },
-          },
-        },
-        baremetal: {
-          type: 'object',
-          additionalProperties: false,
-          description: 'Bare-metal settings (platform: baremetal): PXE/iPXE boot served by nkd, then SSH.',
-          properties: {
-            boot: { type: 'string', enum: ['pxe', 'ipxe'], default: 'ipxe', description: 'Boot chain: pxe (TFTP + PXELINUX) or ipxe (iPXE scripts over HTTP).' },
-            httpAddress: { type: 'string', format: 'ipv4', description: 'Address nkd serves boot configs on (reachable by the hosts).' },
-            httpPort: { type: 'integer', minimum: 1, maximum: 65535, default: 9080, description: 'HTTP port of nkd\'s config server.' },
-            tftpAddress: { type: 'string', format: 'ipv4', description: 'TFTP server address (boot: pxe).' },
-            tftpPort: { type: 'integer', minimum: 1, maximum: 65535, default: 69, description: 'TFTP port.' },
-            installDevice: { type: 'string', default: '/dev/sda', description: 'Disk nestos-installer writes NestOS to.' },
-            kernelURL: { type: 'string', description: 'URL or path of the NestOS live kernel.' },
-            initrdURL: { type: 'string', description: 'URL or path of the NestOS live initramfs.' },
-            rootfsURL: { type: 'string', description: 'URL or path of the NestOS live rootfs.' },
           },
         },
         nodeDefaults: {
@@ -224,7 +137,6 @@ export const clusterSchema = {
                 },
               },
               kubeletExtraArgs: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Extra kubelet flags for this node (name without --).' },
-              installDevice: { type: 'string', description: 'Bare metal: overrides baremetal.installDevice.' },
             },
           },
         },
@@ -433,3 +345,31 @@ export const clusterSchema = {
     },
   },
 } as const;
+
+/** What a platform adds to the cluster schema (pkg/infra/platform.ts Platform). */
+export interface PlatformSchemaPart {
+  readonly name: string;
+  /** JSON Schema of spec.<name>. */
+  readonly schema: object;
+  /** JSON Schema of nodes[].<name>. */
+  readonly nodeSchema?: object;
+}
+
+/**
+ * The cluster schema with the given platforms: `spec.platform` takes their names, each adds
+ * its `spec.<name>` section (after `spec.network`) and its `nodes[].<name>` fields.
+ */
+export function clusterSchemaWith(platforms: readonly PlatformSchemaPart[]): typeof clusterSchema {
+  const schema = structuredClone(clusterSchema) as unknown as { properties: { spec: { properties: Record<string, Record<string, unknown>> } } };
+  const spec = schema.properties.spec;
+  const props: Record<string, Record<string, unknown>> = {};
+  for (const [key, value] of Object.entries(spec.properties)) {
+    props[key] = key === 'platform' ? { ...value, enum: platforms.map((p) => p.name) } : value;
+    if (key === 'network') for (const p of platforms) props[p.name] = p.schema as Record<string, unknown>;
+  }
+  spec.properties = props;
+  const node = (props.nodes!.items as { properties: Record<string, unknown> }).properties;
+  for (const p of platforms) if (p.nodeSchema) node[p.name] = p.nodeSchema;
+  return schema as unknown as typeof clusterSchema;
+}
+

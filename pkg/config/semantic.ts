@@ -4,6 +4,7 @@ import { Problems } from './problems.js';
 import { minorOf, parseVersion, supportedKubernetesMinors } from './versions.js';
 import { operatorImageOf } from './resolve.js';
 import type { ClusterConfig } from './types.gen.js';
+import { allPlatforms, platformNamed } from '../infra/registry.js';
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
@@ -176,37 +177,25 @@ function checkVersion(c: ClusterConfig, p: Problems): void {
   }
 }
 
+/**
+ * The platform's section is there and passes the platform's own checks; the other platforms'
+ * sections (and per-node fields) are ignored, which is worth a warning.
+ */
 function checkPlatform(c: ClusterConfig, p: Problems): void {
-  const s = c.spec;
-  for (const other of ['libvirt', 'openstack', 'baremetal'] as const) {
-    if (other !== s.platform && s[other] !== undefined) p.warn(`spec.${other}`, `ignored: platform is ${s.platform}`, `remove spec.${other} or set platform: ${other}`);
-  }
-  if (s[s.platform] === undefined) {
-    p.error(`spec.${s.platform}`, `required field is missing: platform is ${s.platform}`, `add a spec.${s.platform} section (nkd template --platform ${s.platform} writes one)`);
-    return;
-  }
-  if (s.platform === 'libvirt' && s.libvirt) {
-    const n = s.libvirt.network;
-    if (n.mode === 'existing' && n.bridge === undefined && c.spec.libvirt?.network.name === `nkd-${c.metadata.name}`) {
-      p.warn('spec.libvirt.network.name', 'mode is existing but no network name or bridge is given; nkd will look for a network called ' + n.name, 'set network.name or network.bridge');
-    }
-  }
-  if (s.platform === 'openstack' && s.openstack) {
-    const o = s.openstack;
-    if (!o.cloud && !o.authURL) p.error('spec.openstack.authURL', 'required field is missing: neither cloud nor authURL is set', 'set cloud (an entry of clouds.yaml) or authURL with credentials');
-    if (o.authURL && !o.applicationCredential && !(o.username && o.project)) {
-      p.error('spec.openstack.username', 'password authentication needs username and project', 'set username and project (password in NKD_OPENSTACK_PASSWORD), or applicationCredential');
-    }
-    if (!o.image) p.error('spec.openstack.image', 'required field is missing', 'set the Glance image name or ID of NestOS');
-    if (o.password) p.warn('spec.openstack.password', 'a password in the cluster file ends up in git and backups', 'use NKD_OPENSTACK_PASSWORD or a clouds.yaml entry instead');
-  }
-  if (s.platform === 'baremetal' && s.baremetal) {
-    if (!s.baremetal.httpAddress) p.error('spec.baremetal.httpAddress', 'required field is missing', 'set the address of this machine that the hosts reach to fetch their boot configs');
-    if (s.baremetal.boot === 'pxe' && !s.baremetal.tftpAddress) p.error('spec.baremetal.tftpAddress', 'required field is missing: boot is pxe', 'set the TFTP server address, or use boot: ipxe');
-    s.nodes.forEach((n, i) => {
-      if (!n.mac) p.error(`spec.nodes[${i}].mac`, 'required field is missing on bare metal: the MAC identifies the host when it boots', 'set the MAC address of the host\'s boot interface');
+  const s = c.spec as unknown as Record<string, unknown> & { platform: string };
+  const own = platformNamed(s.platform);
+  for (const other of allPlatforms()) {
+    if (other.name === own.name) continue;
+    if (s[other.name] !== undefined) p.warn(`spec.${other.name}`, `ignored: platform is ${own.name}`, `remove spec.${other.name} or set platform: ${other.name}`);
+    c.spec.nodes.forEach((n, i) => {
+      if ((n as unknown as Record<string, unknown>)[other.name] !== undefined) p.warn(`spec.nodes[${i}].${other.name}`, `ignored: platform is ${own.name}`, `remove it or set platform: ${other.name}`);
     });
   }
+  if (s[own.name] === undefined) {
+    p.error(`spec.${own.name}`, `required field is missing: platform is ${own.name}`, `add a spec.${own.name} section (nkd template --platform ${own.name} writes one)`);
+    return;
+  }
+  own.validate?.(c, p);
 }
 
 function checkMisc(c: ClusterConfig, p: Problems): void {

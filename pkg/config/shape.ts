@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { clusterSchema } from './schema.js';
+import { allPlatforms, onPlatformsChanged } from '../infra/registry.js';
+import { clusterSchemaWith } from './schema.js';
 import { pointerToPath, type Problem } from './problems.js';
 import { closest } from './suggest.js';
 
@@ -11,6 +12,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 ) => Ajv;
 
 let validator: ValidateFunction | undefined;
+// A platform registered later (tests) changes the schema: compile again on next use.
+onPlatformsChanged(() => (validator = undefined));
 
 /** The compiled validator (ajv, allErrors, defaults filled in place). */
 function compiled(): ValidateFunction {
@@ -18,7 +21,7 @@ function compiled(): ValidateFunction {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true, allowUnionTypes: true });
   addFormats(ajv, ['ipv4', 'uri']);
   ajv.addKeyword({ keyword: 'x-filled', schemaType: 'boolean' });
-  validator = ajv.compile(clusterSchema);
+  validator = ajv.compile(clusterSchemaWith(allPlatforms()));
   return validator;
 }
 
@@ -30,11 +33,18 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-/** Fields that moved: old path → new path. The old path is refused with the new one named. */
-const MOVED: Record<string, string> = {
-  'spec.libvirt.network.cidr': 'spec.network.cidr',
-  'spec.libvirt.network.gateway': 'spec.network.gateway',
-};
+/** Fields that moved (each platform names its own): old path → new path, list indexes as `[]`. The old path is refused with the new one named. */
+function moved(path: string): string | undefined {
+  const general = path.replace(/\[[0-9]+\]/g, '[]');
+  for (const p of allPlatforms()) {
+    const to = p.movedFields && Object.hasOwn(p.movedFields, general) ? p.movedFields[general] : undefined;
+    if (to) {
+      const indexes = path.match(/\[[0-9]+\]/g) ?? [];
+      return to.replace(/\[\]/g, () => indexes.shift() ?? '[]');
+    }
+  }
+  return undefined;
+}
 
 /** One Problem for one ajv error, in nkd's words. */
 function toProblem(e: ErrorObject): Problem {
@@ -47,10 +57,10 @@ function toProblem(e: ErrorObject): Problem {
       const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
       const near = closest(key, allowed);
       p.path = at(key);
-      const moved = MOVED[p.path];
-      if (moved) {
-        p.message = `moved to ${moved}`;
-        p.hint = 'move it there: spec.network holds the node network on every platform';
+      const to = moved(p.path);
+      if (to) {
+        p.message = `moved to ${to}`;
+        p.hint = to.startsWith('spec.network.') ? 'move it there: spec.network holds the node network on every platform' : 'move it there: a platform\'s per-node fields live in the node\'s section of that name';
         break;
       }
       p.message = 'unknown field';

@@ -2,25 +2,16 @@ import { plural } from '../ui/output.js';
 import { defaultKubernetesVersion } from './versions.js';
 import { formatIPv4, nthAddress, parseCidr, type Cidr } from './net.js';
 import { usageError } from '../ui/errors.js';
-import { LIBVIRT_DEFAULT_CIDR } from './resolve.js';
-
-/** The platforms `nkd template` writes a cluster file for. */
-export type Platform = 'libvirt' | 'openstack' | 'baremetal';
+import { platformNamed } from '../infra/registry.js';
 
 /** Options of `nkd template`. */
 export interface TemplateOptions {
-  platform: Platform;
+  /** A registered platform with a template (Platform.template). */
+  platform: string;
   controlPlanes: number;
   workers: number;
   name?: string;
 }
-
-/** Each platform's default node network; node addresses are filled in from it. */
-const DEFAULT_NETWORK: Record<Platform, string> = {
-  libvirt: LIBVIRT_DEFAULT_CIDR,
-  openstack: '10.20.0.0/24',
-  baremetal: '10.30.0.0/24',
-};
 
 const FIRST_HOST = 11;
 
@@ -36,7 +27,9 @@ function commented(line: string, comment: string): string {
 export function clusterTemplate(o: TemplateOptions): string {
   if (!Number.isInteger(o.controlPlanes) || o.controlPlanes < 1) throw usageError(`--control-planes: invalid value "${o.controlPlanes}"`, 'use a whole number of at least 1 (1, 3 or 5)');
   if (!Number.isInteger(o.workers) || o.workers < 0) throw usageError(`--workers: invalid value "${o.workers}"`, 'use a whole number of at least 0');
-  const net = parseCidr(DEFAULT_NETWORK[o.platform]) as Cidr;
+  const t = platformNamed(o.platform, '--platform').template;
+  if (!t) throw usageError(`--platform: ${o.platform} has no cluster file template`, 'write the platform section by hand (docs/config-reference.md)');
+  const net = parseCidr(t.cidr) as Cidr;
   const capacity = 254 - FIRST_HOST;
   if (o.controlPlanes + o.workers > capacity) {
     throw usageError(`--workers: ${o.controlPlanes + o.workers} nodes do not fit the default network ${net.text} (at most ${capacity})`, 'write the template with fewer nodes and add the others with your own addresses');
@@ -51,36 +44,9 @@ export function clusterTemplate(o: TemplateOptions): string {
     const cp = i < o.controlPlanes;
     const nodeName = cp ? `master-${i + 1}` : `worker-${i - o.controlPlanes + 1}`;
     nodes.push(`    - name: ${nodeName}`, `      role: ${cp ? 'control-plane' : 'worker'}`, `      ip: ${ip(i)}`);
-    if (o.platform !== 'openstack') nodes.push(`      mac: "${mac(i + 1)}"${o.platform === 'baremetal' ? '   # the boot interface of this host' : ''}`);
+    if (t.macNote !== undefined) nodes.push(`      mac: "${mac(i + 1)}"${t.macNote ? `   # ${t.macNote}` : ''}`);
   }
-  const section = {
-    libvirt: [
-      '  libvirt:',
-      '    uri: qemu:///system',
-      '    osImage: /var/lib/nkd/images/nestos.qcow2   # the NestOS qcow2; uploaded once as the base volume',
-      '    domainType: kvm                  # qemu: software emulation where KVM is unavailable',
-      '    network:',
-      '      mode: nat                      # nkd creates this network (spec.network.cidr) with DHCP reservations',
-      '    # storagePool: { name: nkd-demo, path: /var/lib/libvirt/images/nkd-demo }',
-    ],
-    openstack: [
-      '  openstack:',
-      '    cloud: openstack                 # entry of clouds.yaml; or authURL + username/project',
-      '    # authURL: https://keystone.example.com:5000/v3',
-      '    # username: admin                # password from NKD_OPENSTACK_PASSWORD, never this file',
-      '    # project: k8s',
-      '    image: nestos                    # Glance image of NestOS',
-      '    internalNetwork: nkd-' + name,
-      '    externalNetwork: public',
-    ],
-    baremetal: [
-      '  baremetal:',
-      '    boot: ipxe                       # ipxe: iPXE scripts over HTTP; pxe: TFTP',
-      `    httpAddress: ${formatIPv4(nthAddress(net, 2))}           # this machine, as the hosts see it`,
-      '    httpPort: 9080',
-      '    installDevice: /dev/sda',
-    ],
-  }[o.platform];
+  const section = t.section({ name, address: (n) => formatIPv4(nthAddress(net, n)) });
   return [
     `# nkd cluster file (${o.platform}, ${plural(o.controlPlanes, 'control-plane node')} + ${plural(o.workers, 'worker node')}).`,
     '# Check it with `nkd validate -f <file>`; every field: docs/config-reference.md.',
@@ -90,11 +56,11 @@ export function clusterTemplate(o: TemplateOptions): string {
     `  name: ${name}                         # names every resource nkd creates`,
     'spec:',
     `  platform: ${o.platform}`,
-    commented('  network:', o.platform === 'openstack' ? 'the node network (optional here: without it, DHCP)' : 'the node network: static address, gateway, DNS'),
+    commented('  network:', t.networkNote),
     `    cidr: ${net.text}`,
     commented(`    # gateway: ${gateway}`, 'default: the first address of cidr'),
     commented(`    # dnsServers: [${gateway}]`, 'default: [gateway]'),
-    ...(o.platform === 'libvirt'
+    ...(!t.bindingHints
       ? []
       : [commented('    # interface: enp1s0', 'the NIC the profile binds to for a node without mac'), commented('    # vlan: 100', '802.1Q id: the address goes on device vlan100')]),
     ...section,

@@ -164,19 +164,7 @@ export interface OpenStackPlatform {
    * Domain of the project.
    */
   projectDomain: string;
-  /**
-   * Application credential (instead of a password).
-   */
-  applicationCredential?: {
-    /**
-     * Application credential ID.
-     */
-    id: string;
-    /**
-     * Application credential secret.
-     */
-    secret: string;
-  };
+  applicationCredential?: OpenStackApplicationCredential;
   /**
    * Glance image name or ID of NestOS.
    */
@@ -197,19 +185,33 @@ export interface OpenStackPlatform {
    * Nova availability zone.
    */
   availabilityZone?: string;
+  bootServer?: OpenStackBootServer;
+}
+/**
+ * Application credential (instead of a password).
+ */
+export interface OpenStackApplicationCredential {
   /**
-   * Where nkd deploy serves each node its secret bundle, once (user data holds only the secret-free first stage: any pod can read it from the metadata service).
+   * Application credential ID.
    */
-  bootServer?: {
-    /**
-     * IP or DNS name of the machine running nkd deploy, as the nodes reach it.
-     */
-    address: string;
-    /**
-     * TCP port of the boot service.
-     */
-    port: number;
-  };
+  id: string;
+  /**
+   * Application credential secret.
+   */
+  secret: string;
+}
+/**
+ * Where nkd deploy serves each node its secret bundle, once (user data holds only the secret-free first stage: any pod can read it from the metadata service).
+ */
+export interface OpenStackBootServer {
+  /**
+   * IP or DNS name of the machine running nkd deploy, as the nodes reach it.
+   */
+  address: string;
+  /**
+   * TCP port of the boot service.
+   */
+  port: number;
 }
 /**
  * Bare-metal settings (platform: baremetal): PXE/iPXE boot served by nkd, then SSH.
@@ -258,12 +260,12 @@ export interface BareMetalPlatform {
 export interface NodeDefaults {
   controlPlane: NodeResources;
   /**
-   * Virtual machine size (libvirt, OpenStack flavor matching); ignored on bare metal.
+   * Virtual machine size, on platforms that size machines (libvirt; OpenStack flavor matching); unused on bare metal.
    */
   worker: NodeResources;
 }
 /**
- * Virtual machine size (libvirt, OpenStack flavor matching); ignored on bare metal.
+ * Virtual machine size, on platforms that size machines (libvirt; OpenStack flavor matching); unused on bare metal.
  */
 export interface NodeResources {
   /**
@@ -324,10 +326,8 @@ export interface ClusterNode {
   kubeletExtraArgs: {
     [k: string]: string;
   };
-  /**
-   * Bare metal: overrides baremetal.installDevice.
-   */
-  installDevice?: string;
+  openstack?: OpenStackNode;
+  baremetal?: BareMetalNode;
 }
 export interface Taint {
   /**
@@ -342,6 +342,50 @@ export interface Taint {
    * Taint effect.
    */
   effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+/**
+ * OpenStack: this node's own server settings.
+ */
+export interface OpenStackNode {
+  /**
+   * Nova flavor of this node (overrides openstack.flavor).
+   */
+  flavor?: string;
+  /**
+   * Nova availability zone of this node (overrides openstack.availabilityZone).
+   */
+  availabilityZone?: string;
+}
+/**
+ * Bare metal: this host's own settings.
+ */
+export interface BareMetalNode {
+  /**
+   * Disk nestos-installer writes NestOS to on this host (overrides baremetal.installDevice).
+   */
+  installDevice?: string;
+  bmc?: BareMetalBmc;
+}
+/**
+ * The host's baseboard management controller, for power control (nkd powers the host on to PXE-boot it).
+ */
+export interface BareMetalBmc {
+  /**
+   * How nkd talks to the BMC.
+   */
+  protocol: 'redfish' | 'ipmi';
+  /**
+   * BMC host name or IP (Redfish: optionally with https:// and a port).
+   */
+  address: string;
+  /**
+   * BMC user.
+   */
+  username?: string;
+  /**
+   * Environment variable holding the BMC password (never the password itself in this file).
+   */
+  passwordEnv?: string;
 }
 /**
  * The Kubernetes cluster kubeadm builds.

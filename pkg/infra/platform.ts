@@ -53,6 +53,20 @@ export interface PlatformProvider<S = unknown> {
   open(settings: S): Provider;
 }
 
+/** What `nkd template --platform <name>` writes for the platform. */
+export interface PlatformTemplate {
+  /** The node network the template's addresses come from. */
+  cidr: string;
+  /** The comment on the `network:` line. */
+  networkNote: string;
+  /** Show the (commented) interface and vlan lines. */
+  bindingHints: boolean;
+  /** Nodes get a mac line with this comment ('' for none); undefined: no mac lines. */
+  macNote?: string;
+  /** The `spec.<name>` lines (indented two spaces). */
+  section(ctx: { name: string; address(n: number): string }): string[];
+}
+
 /** One platform (see the file comment). */
 export interface Platform<S = unknown> {
   /** The `spec.platform` value, the name of its `spec.<name>` and `nodes[].<name>` sections, and the journal's provider. */
@@ -63,6 +77,14 @@ export interface Platform<S = unknown> {
   readonly schema: SchemaFragment;
   /** JSON Schema of `nodes[].<name>`: the per-node fields this platform adds (flavor, BMC, ...). */
   readonly nodeSchema?: SchemaFragment;
+  /** Type names for the generated types: the section's, the node section's, and their nested objects' (pointers relative to each). */
+  readonly typeNames: { section: string; node?: string; nested?: Readonly<Record<string, string>>; nodeNested?: Readonly<Record<string, string>> };
+  /** Fields that moved out of (or into) the platform's section: old dotted path → new, refused naming the new one. */
+  readonly movedFields?: Readonly<Record<string, string>>;
+  /** spec.network on this platform: a default cidr when the file has none, or required when a node has an ip. */
+  readonly nodeNetwork?: { defaultCidr?: string; requiredForStaticIps?: boolean };
+  /** What `nkd template` writes. */
+  readonly template?: PlatformTemplate;
   /** Its settings that may also come from a flag or an NKD_* variable (paths under spec.<name>). */
   readonly layered?: readonly Layered[];
   /** True when the platform sizes machines from cpus/memoryMiB/diskGiB (virtual machines). */

@@ -11,7 +11,66 @@ import type { Platform } from '../platform.js';
 export const baremetalPlatform: Platform = {
   name: 'baremetal',
   description: 'bare metal: PXE/iPXE boot served by nkd, then SSH',
-  schema: {},
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Bare-metal settings (platform: baremetal): PXE/iPXE boot served by nkd, then SSH.',
+    properties: {
+      boot: { type: 'string', enum: ['pxe', 'ipxe'], default: 'ipxe', description: 'Boot chain: pxe (TFTP + PXELINUX) or ipxe (iPXE scripts over HTTP).' },
+      httpAddress: { type: 'string', format: 'ipv4', description: 'Address nkd serves boot configs on (reachable by the hosts).' },
+      httpPort: { type: 'integer', minimum: 1, maximum: 65535, default: 9080, description: 'HTTP port of nkd\'s config server.' },
+      tftpAddress: { type: 'string', format: 'ipv4', description: 'TFTP server address (boot: pxe).' },
+      tftpPort: { type: 'integer', minimum: 1, maximum: 65535, default: 69, description: 'TFTP port.' },
+      installDevice: { type: 'string', default: '/dev/sda', description: 'Disk nestos-installer writes NestOS to.' },
+      kernelURL: { type: 'string', description: 'URL or path of the NestOS live kernel.' },
+      initrdURL: { type: 'string', description: 'URL or path of the NestOS live initramfs.' },
+      rootfsURL: { type: 'string', description: 'URL or path of the NestOS live rootfs.' },
+    },
+  },
+  nodeSchema: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Bare metal: this host\'s own settings.',
+    properties: {
+      installDevice: { type: 'string', minLength: 1, description: 'Disk nestos-installer writes NestOS to on this host (overrides baremetal.installDevice).' },
+      bmc: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['address'],
+        description: 'The host\'s baseboard management controller, for power control (nkd powers the host on to PXE-boot it).',
+        properties: {
+          protocol: { type: 'string', enum: ['redfish', 'ipmi'], default: 'redfish', description: 'How nkd talks to the BMC.' },
+          address: { type: 'string', minLength: 1, description: 'BMC host name or IP (Redfish: optionally with https:// and a port).' },
+          username: { type: 'string', minLength: 1, description: 'BMC user.' },
+          passwordEnv: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$', description: 'Environment variable holding the BMC password (never the password itself in this file).' },
+        },
+      },
+    },
+  },
+  typeNames: { section: 'BareMetalPlatform', node: 'BareMetalNode', nodeNested: { '/properties/bmc': 'BareMetalBmc' } },
+  movedFields: { 'spec.nodes[].installDevice': 'spec.nodes[].baremetal.installDevice' },
+  nodeNetwork: { requiredForStaticIps: true },
+  validate(c, p) {
+    const b = c.spec.baremetal!;
+    if (!b.httpAddress) p.error('spec.baremetal.httpAddress', 'required field is missing', 'set the address of this machine that the hosts reach to fetch their boot configs');
+    if (b.boot === 'pxe' && !b.tftpAddress) p.error('spec.baremetal.tftpAddress', 'required field is missing: boot is pxe', 'set the TFTP server address, or use boot: ipxe');
+    c.spec.nodes.forEach((n, i) => {
+      if (!n.mac) p.error(`spec.nodes[${i}].mac`, 'required field is missing on bare metal: the MAC identifies the host when it boots', 'set the MAC address of the host\'s boot interface');
+    });
+  },
+  template: {
+    cidr: '10.30.0.0/24',
+    networkNote: 'the node network: static address, gateway, DNS',
+    bindingHints: true,
+    macNote: 'the boot interface of this host',
+    section: ({ address }) => [
+      '  baremetal:',
+      '    boot: ipxe                       # ipxe: iPXE scripts over HTTP; pxe: TFTP',
+      `    httpAddress: ${address(2)}           # this machine, as the hosts see it`,
+      '    httpPort: 9080',
+      '    installDevice: /dev/sda',
+    ],
+  },
   sizedNodes: false,
   boot: {
     kind: 'two-stage',

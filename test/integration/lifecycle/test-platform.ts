@@ -103,6 +103,7 @@ export const pxeTestPlatform: Platform<PxeTestSettings> = {
     description: 'Per-node fields of the test platform.',
     properties: { rack: { type: 'string', description: 'Where the machine stands.' } },
   },
+  typeNames: { section: 'PxeTestPlatform', node: 'PxeTestNode' },
   sizedNodes: false,
   validate(c, p: Problems) {
     const port = (c.spec as unknown as { pxetest: PxeTestSettings }).pxetest.port;

@@ -90,7 +90,7 @@ describe('spec.network validation', () => {
     os.spec.platform = 'openstack';
     delete os.spec.libvirt;
     delete os.spec.network;
-    os.spec.openstack = { cloud: 'openstack', image: 'nestos' };
+    os.spec.openstack = { cloud: 'openstack', image: 'nestos', bootServer: { address: '10.0.0.2' } };
     const { config } = await loadClusterText(toYaml(os), { file: 'c.yaml', env: {} });
     expect(config.spec.network).toBeUndefined();
   });

@@ -20,7 +20,7 @@ async function profile(mutate: (d: Record<string, any>) => void, i = 1, base = v
 function toOpenStack(d: Record<string, any>): void {
   d.spec.platform = 'openstack';
   delete d.spec.libvirt;
-  d.spec.openstack = { cloud: 'openstack', image: 'nestos' };
+  d.spec.openstack = { cloud: 'openstack', image: 'nestos', bootServer: { address: '10.0.0.2' } };
 }
 
 describe('the static NetworkManager profile', () => {
