@@ -1,6 +1,6 @@
 /**
- * The Kubernetes calls of the operator and the agent, behind one small interface so the
- * controller reads as steps and the benchmarks can count requests. The implementation uses
+ * The Kubernetes calls of the operator, the agent and the deployer's upgrade client, behind one
+ * small interface so the controller reads as steps and the benchmarks can count requests. The implementation uses
  * @kubernetes/client-node 1.x (object-style calls).
  */
 import {

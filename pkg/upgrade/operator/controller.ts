@@ -11,7 +11,7 @@ import { WorkQueue } from './queue.js';
 import { startInformers, upgradeApiInformer, type RunningInformer } from '../kube/informer.js';
 import { WrittenObjects } from '../kube/written.js';
 import type { Metrics } from './metrics.js';
-import { advanceNode, nodeReady, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
+import { advanceNode, nodeReady, setSpec, setStatus, uncordonIfOurs, type StepContext } from './node-steps.js';
 import { planRollout, type Blocker, type DesiredCondition, type NodeFacts, type NodeRecordFacts, type PlanDecision } from '../plan/planner.js';
 import { WAITING_SHOWN } from '../api/schema.js';
 import type { NodeUpgrade, Upgrade, UpgradeCondition, UpgradeStatus } from '../api/types.js';
@@ -204,8 +204,7 @@ export class UpgradeController {
     for (const node of decision.retry) {
       const r = byNode.get(node);
       if (!r) continue;
-      const spec = await this.api.replaceNodeUpgrade({ ...r, spec: { ...r.spec, attempt: (r.spec.attempt ?? 1) + 1, hostSteps: false, rollback: false } });
-      ctx.wrote(spec, r.metadata.resourceVersion);
+      const spec = await setSpec(ctx, r, { attempt: (r.spec.attempt ?? 1) + 1, hostSteps: false, rollback: false });
       await setStatus(ctx, spec, { phase: Phase.admitted, reason: Reason.retried, message: 'retried by the admin (spec.retryNodes)', retriedGeneration: up.metadata.generation ?? 1, finishedAt: undefined, blockedBy: undefined },
         { type: 'Normal', reason: Reason.retried, message: 'retry requested in spec.retryNodes' });
       changed = true;

@@ -48,7 +48,8 @@ export async function setStatus(ctx: StepContext, nu: NodeUpgrade, patch: Partia
   return out;
 }
 
-async function setSpec(ctx: StepContext, nu: NodeUpgrade, patch: Partial<NodeUpgrade['spec']>): Promise<NodeUpgrade> {
+/** Replaces NodeUpgrade.spec fields (guarded by resourceVersion). */
+export async function setSpec(ctx: StepContext, nu: NodeUpgrade, patch: Partial<NodeUpgrade['spec']>): Promise<NodeUpgrade> {
   const out = await ctx.api.replaceNodeUpgrade({ ...nu, spec: { ...nu.spec, ...patch } });
   ctx.wrote(out, nu.metadata.resourceVersion);
   return out;
@@ -58,11 +59,16 @@ async function setSpec(ctx: StepContext, nu: NodeUpgrade, patch: Partial<NodeUpg
 async function cordon(ctx: StepContext, node: V1Node): Promise<boolean> {
   const mine = node.metadata?.annotations?.[Annotation.cordonedBy] === ctx.upgrade.metadata.name;
   if (node.spec?.unschedulable) return mine;
+  await cordonForUpgrade(ctx, node);
+  return true;
+}
+
+/** Cordons the node with the operator's annotation naming this Upgrade (guarded by the Node's resourceVersion). */
+async function cordonForUpgrade(ctx: StepContext, node: V1Node): Promise<void> {
   await ctx.api.mergePatchNode(node.metadata?.name ?? '', {
     metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: ctx.upgrade.metadata.name } },
     spec: { unschedulable: true },
   });
-  return true;
 }
 
 /**
@@ -74,10 +80,7 @@ async function cordon(ctx: StepContext, node: V1Node): Promise<boolean> {
 async function keepCordoned(ctx: StepContext, nu: NodeUpgrade, node: V1Node): Promise<NodeUpgrade> {
   if (node.spec?.unschedulable) return nu;
   const name = nu.spec.nodeName;
-  await ctx.api.mergePatchNode(name, {
-    metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [Annotation.cordonedBy]: ctx.upgrade.metadata.name } },
-    spec: { unschedulable: true },
-  });
+  await cordonForUpgrade(ctx, node);
   const out = nu.status?.cordonedByOperator ? nu : await setStatus(ctx, nu, { cordonedByOperator: true });
   await ctx.event(out, 'Warning', Reason.cordonReasserted, `${name}: uncordoned during ${nu.status?.phase}; cordoned again until its upgrade is done`);
   return out;
