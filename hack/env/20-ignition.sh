@@ -4,6 +4,8 @@
 #    binary at /usr/lib/dracut/modules.d/30ignition/ignition (applied to a scratch root);
 #  - shellcheck (rendered scripts), keepalived (--config-test of keepalived.conf), python3
 #    (tomllib parses the rendered TOML), unshare/chroot (first boot on a fake host);
+#  - libnm with its Python bindings (gir1.2-nm-1.0, python3-gi for /usr/bin/python3): the real
+#    NetworkManager keyfile parser reads the rendered static profiles;
 #  - the Go module github.com/coreos/ignition/v2 at IGNITION_GO_VERSION from the Go module
 #    proxy: its published JSON schema config/v3_4/schema/ignition.json, and its `validate`
 #    command built into ${NKD_CACHE_DIR:-$HOME/.cache/nkd}/ignition/<version>/ (validates 3.4.0;
@@ -19,6 +21,7 @@ command -v unshare >/dev/null || need+=(util-linux)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v keepalived >/dev/null || need+=(keepalived)
 command -v python3 >/dev/null || need+=(python3)
+/usr/bin/python3 -c "import gi; gi.require_version('NM', '1.0')" 2>/dev/null || need+=(gir1.2-nm-1.0 python3-gi)
 if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "${need[@]}"
 fi

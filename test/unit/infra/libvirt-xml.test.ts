@@ -2,6 +2,8 @@ import { domainXml, dhcpHostXml, networkXml, volumeXml } from '../../../pkg/infr
 import { derivedMac, dhcpRange, inNet, netmask, parseCidr } from '../../../pkg/infra/libvirt/names.js';
 import { parseDomain } from '../../../pkg/infra/libvirt/inspect.js';
 import { clusterBridgeName, NKD_XML_NS } from '../../../pkg/infra/tag.js';
+import { libvirtSettings } from '../../../pkg/infra/libvirt/settings.js';
+import { validClusterConfig } from '../../fixtures/cluster.js';
 
 const domain = {
   domainType: 'qemu' as const, name: 'demo-m1', ns: NKD_XML_NS, clusterId: 'demo', node: 'm1', role: 'control-plane',
@@ -66,5 +68,20 @@ describe('libvirt names and addresses', () => {
     expect(inNet('10.231.1.11', n)).toBe(false);
     expect(dhcpRange(n)).toEqual({ start: '10.231.0.192', end: '10.231.0.254' });
     expect(() => parseCidr('10.231.0.0/31')).toThrow(/between \/8 and \/30/);
+  });
+});
+
+describe('libvirtSettings', () => {
+  it('takes the NAT network\'s addresses from spec.network, and the rest from spec.libvirt.network', async () => {
+    const c = await validClusterConfig((d) => (d.spec.network.gateway = '10.231.0.254'));
+    expect(libvirtSettings(c).network).toEqual({ mode: 'nat', name: 'nkd-demo', bridge: undefined, cidr: '10.231.0.0/24', gateway: '10.231.0.254' });
+  });
+
+  it('uses 192.168.132.0/24 when the cluster file has no spec.network', async () => {
+    const c = await validClusterConfig((d) => {
+      delete d.spec.network;
+      d.spec.nodes.forEach((n: any, i: number) => (n.ip = `192.168.132.${11 + i}`));
+    });
+    expect(libvirtSettings(c).network).toMatchObject({ cidr: '192.168.132.0/24', gateway: '192.168.132.1' });
   });
 });

@@ -25,8 +25,8 @@ describe('golden render trees', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  test('there are golden fixtures for one node, 3+2 with a VIP and each runtime', () => {
-    expect(fixtures).toEqual(expect.arrayContaining(['single-node', 'ha-3cp-2w-vip', 'runtime-crio', 'runtime-isulad', 'runtime-docker']));
+  test('there are golden fixtures for one node, 3+2 with a VIP, each runtime and a bare-metal VLAN network', () => {
+    expect(fixtures).toEqual(expect.arrayContaining(['single-node', 'ha-3cp-2w-vip', 'runtime-crio', 'runtime-isulad', 'runtime-docker', 'baremetal-vlan']));
   });
 
   test.each(fixtures)('fixture %s renders exactly its golden tree', async (name) => {
