@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { renderCluster } from '../../../pkg/assets/render.js';
 import { loadClusterText } from '../../../pkg/config/load.js';
+import { mergeIgnition } from '../../../pkg/ignition/merge.js';
 import { sha512Hex } from '../../../pkg/ignition/pointer.js';
 import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import { allPlatforms } from '../../../pkg/infra/registry.js';
@@ -71,7 +72,13 @@ describe.each(twoStage)('platform %s: first stage and secret bundle', (platform)
     const dir = join(scratch, fixture);
     const r = await renderCluster(config, { dir, baseDir, ...goldenRenderOptions() });
     const token = (await readFile(join(dir, 'auth', 'bootstrap-token'), 'utf8')).trim();
-    const whole = (name: string): Promise<IgnitionConfig> => readFile(join(GOLDEN_DIR, fixture, 'tree', 'ignition', `${name}.ign`), 'utf8').then((t) => JSON.parse(t) as IgnitionConfig);
+    // The whole config of the fixture's own golden render: its .ign, merged with its bundle when it is two-stage itself.
+    const whole = async (name: string): Promise<IgnitionConfig> => {
+      const at = join(GOLDEN_DIR, fixture, 'tree', 'ignition');
+      const own = JSON.parse(await readFile(join(at, `${name}.ign`), 'utf8')) as IgnitionConfig;
+      if (!own.ignition.config?.merge) return own;
+      return mergeIgnition(own, JSON.parse(await readFile(join(at, `${name}.secret-bundle`), 'utf8')) as IgnitionConfig);
+    };
     for (const n of r.nodes) {
       const firstText = await readFile(n.ignitionPath, 'utf8');
       const first = JSON.parse(firstText) as IgnitionConfig;
