@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DeployFlags } from '../../pkg/commands/deploy.js';
 import { ctx } from './context.js';
 import { clusterFileOptions } from './cluster-flags.js';
 import { DEFAULT_WAIT_MINUTES, DIR_RULE } from './help.js';
@@ -13,8 +14,8 @@ export function register(program: Command): void {
       .option('--api-timeout <minutes>', 'how long to wait for the API server', String(DEFAULT_WAIT_MINUTES.api))
       .option('--nodes-timeout <minutes>', 'how long to wait for every node to be Ready', String(DEFAULT_WAIT_MINUTES.nodes))
       .addHelpText('after', `\n${DIR_RULE}\n\nExamples:\n  # add a worker to spec.nodes in cluster.yaml, then:\n  nkd extend -f cluster.yaml --dry-run\n  nkd extend -f cluster.yaml`),
-  ).action(async (o: Record<string, unknown> & { file: string; dryRun?: boolean }) => {
-    const { deployCommand } = await import('../../pkg/lifecycle/commands.js');
+  ).action(async (o: DeployFlags) => {
+    const { deployCommand } = await import('../../pkg/commands/deploy.js');
     await deployCommand(ctx(), 'extend', o);
   });
 }

@@ -3,7 +3,7 @@ import { sha512Hex } from '../ignition/pointer.js';
 import { serializeIgnition } from '../ignition/serialize.js';
 import { kubeadmAction, kubeadmDocuments, kubeadmYaml, type KubeadmAction } from '../kubeadm/node-config.js';
 import { buildNodeIgnition } from '../node/assemble.js';
-import type { HostFile } from '../node/types.js';
+import type { HostFile } from '../host/file.js';
 import { caCertHash, type CertAndKey } from '../pki/certs.js';
 import type { KeyPair } from '../pki/keys.js';
 import type { CaPlan, KubeconfigPlan, LeafPlan } from '../pki/layout.js';

@@ -8,7 +8,7 @@ import { applyRecord, COMMIT, ensureParent, exists, readIfExists, recoverInterru
 import { writeFileAtomic } from '../atomic-write.js';
 
 export { recoverInterruptedRender } from './commit.js';
-import { mapPool } from './pool.js';
+import { mapLimit } from '../worker-pool.js';
 import { diskPrior, type PriorRender } from './prior.js';
 import { parseState, STATE_PATH, stateJson, type RenderState } from './state.js';
 
@@ -57,7 +57,7 @@ export function sha256(data: string | Buffer): string {
 
 /** `fn` over `items` with at most BATCH calls in flight. */
 function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  return mapPool(items, BATCH, fn);
+  return mapLimit(items, BATCH, fn);
 }
 
 /** The error of a render stopped before its commit point: nothing was written. */

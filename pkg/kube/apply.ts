@@ -2,7 +2,7 @@ import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { NkdError } from '../ui/errors.js';
-import { checkAbort } from '../infra/abort.js';
+import { checkAbort } from '../abort.js';
 import { applyOrder, type KubeObject } from './manifests.js';
 
 /** The field manager nkd applies with. */

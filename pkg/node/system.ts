@@ -4,7 +4,7 @@ import { parseCidr } from '../config/net.js';
 import type { IgnitionConfig } from '../ignition/types.js';
 import { HOST } from './host-paths.js';
 import { renderNodeTemplate } from './templates.js';
-import type { HostFile } from './types.js';
+import type { HostFile } from '../host/file.js';
 
 /** Kernel modules the kubelet and CNI plugins need, loaded at boot. */
 export const KUBERNETES_MODULES = ['overlay', 'br_netfilter'];

@@ -5,7 +5,8 @@ import { parseVersion } from '../config/versions.js';
 import { ExitCode, NkdError } from '../ui/errors.js';
 import { HOST } from './host-paths.js';
 import { renderNodeTemplate } from './templates.js';
-import type { HostFile, NodeExtras } from './types.js';
+import type { HostFile } from '../host/file.js';
+import type { NodeExtras } from './types.js';
 
 const IFACE = /^[A-Za-z0-9_.:-]{1,15}$/;
 
