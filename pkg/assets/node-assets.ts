@@ -26,7 +26,7 @@ export interface RenderedIgnition {
 }
 
 /** Asset name of a node's kubeadm file. */
-export const kubeadmAssetName = (node: string): string => `kubeadm/${node}`;
+const kubeadmAssetName = (node: string): string => `kubeadm/${node}`;
 /** Asset name of a node's Ignition config. */
 export const ignitionAssetName = (node: string): string => `ignition/${node}`;
 

@@ -26,7 +26,7 @@ export const SA_ASSET = 'pki/sa';
 export const TOKEN_ASSET = 'auth/bootstrap-token';
 
 /** Hash of a JSON-able value (asset inputs). */
-export function inputsHash(v: unknown): string {
+function inputsHash(v: unknown): string {
   return sha256(JSON.stringify(v));
 }
 

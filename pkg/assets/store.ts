@@ -13,7 +13,7 @@ import { diskPrior, type PriorRender } from './prior.js';
 import { parseState, STATE_PATH, stateJson, type RenderState } from './state.js';
 
 /** The list of what render wrote, with sha256 and size. */
-export const MANIFEST_PATH = 'manifest.json';
+const MANIFEST_PATH = 'manifest.json';
 const LOCK = '.nkd/render.lock';
 /** Paths render owns; their presence without a state file means the state was lost. */
 const OWNED = ['manifest.json', 'pki', 'auth', 'ignition', 'kubeadm'];

@@ -6,12 +6,12 @@ import { checkAbort } from '../abort.js';
 import { applyOrder, type KubeObject } from './manifests.js';
 
 /** The field manager nkd applies with. */
-export const FIELD_MANAGER = 'nkd';
+const FIELD_MANAGER = 'nkd';
 
 const describe = (o: KubeObject): string => `${o.kind} ${o.metadata.namespace ? o.metadata.namespace + '/' : ''}${o.metadata.name}`;
 
 /** The API server's message of a failed request. */
-export function apiMessage(e: unknown): string {
+function apiMessage(e: unknown): string {
   const body = (e as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {

@@ -22,7 +22,7 @@ export interface FirstBootInput {
 }
 
 /** How often first boot tries kubeadm before it gives up and says so. */
-export const KUBEADM_MAX_ATTEMPTS = 5;
+const KUBEADM_MAX_ATTEMPTS = 5;
 
 const COMMAND: Record<NodeExtras['kubeadmAction'], string> = { init: 'init', 'join-control-plane': 'join', join: 'join' };
 

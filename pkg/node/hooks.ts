@@ -8,7 +8,7 @@ import type { HostFile } from '../host/file.js';
 import type { NodeExtras } from './types.js';
 
 /** Where the i-th pre-script lands: numbered so the runner keeps the file's order. */
-export function preScriptHostPath(index: number, name: string): string {
+function preScriptHostPath(index: number, name: string): string {
   return `${HOST.hooksDir}/${String(index + 1).padStart(3, '0')}-${name}`;
 }
 

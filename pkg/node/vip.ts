@@ -23,7 +23,7 @@ export function needsSuperAdmin(version: string, action: NodeExtras['kubeadmActi
 }
 
 /** The kube-vip static pod (ARP mode, control-plane leader election) as a typed object. */
-export function kubeVipPod(config: ClusterConfig, kubeconfigHostPath: string): object {
+function kubeVipPod(config: ClusterConfig, kubeconfigHostPath: string): object {
   const ep = config.spec.kubernetes.controlPlaneEndpoint;
   checkInterface(ep.vip.interface);
   const env: Record<string, string> = {
@@ -64,7 +64,7 @@ export function kubeVipPod(config: ClusterConfig, kubeconfigHostPath: string): o
 }
 
 /** A VRRP router id (1–255) derived from the cluster name, so neighbouring clusters differ. */
-export function vrrpRouterId(cluster: string): number {
+function vrrpRouterId(cluster: string): number {
   return (createHash('sha256').update(cluster).digest()[0]! % 255) + 1;
 }
 
