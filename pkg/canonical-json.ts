@@ -5,7 +5,7 @@
  */
 
 /** Copies a JSON value with every object's keys sorted and undefined members dropped. */
-export function sortKeys(v: unknown): unknown {
+function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};

@@ -2,8 +2,8 @@
 /** The node agent's entry point (DaemonSet): needs NODE_NAME; runs host commands through nsenter. */
 import { NsenterExecutor } from '../../pkg/upgrade/agent/executor.js';
 import { runAgent } from '../../pkg/upgrade/agent/run.js';
-import { loadKubeConfig } from '../../pkg/upgrade/kube/kubeconfig.js';
 import { ClientNodeApi } from '../../pkg/upgrade/kube/upgrade-api.js';
+import { inClusterKubeconfig } from '../../pkg/kube/kubeconfig.js';
 import { AGENT_NAME } from '../../pkg/upgrade/api/vocabulary.js';
 
 const log = (m: string) => console.error(`${new Date().toISOString()} ${m}`);
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     console.error('nkd-upgrade-agent: refusing to start: NODE_NAME is not set (set it from the downward API: fieldRef spec.nodeName)');
     process.exit(2);
   }
-  const kc = loadKubeConfig(process.env.KUBECONFIG || undefined);
+  const kc = inClusterKubeconfig(process.env.KUBECONFIG || undefined);
   const a = await runAgent(kc, new ClientNodeApi(kc, AGENT_NAME), new NsenterExecutor(), nodeName, log);
   const stop = async () => { await a.stop(); process.exit(0); };
   process.on('SIGTERM', () => void stop());

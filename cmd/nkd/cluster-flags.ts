@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { layeredSettings } from '../../pkg/config/layers.js';
 import { usageError } from '../../pkg/ui/errors.js';
+import { DEFAULT_WAIT_MINUTES } from './help.js';
 
 /** The -f option: the cluster file (env NKD_CLUSTER_FILE). */
 export function fileOption(cmd: Command, description = 'the cluster file (env NKD_CLUSTER_FILE)'): Command {
@@ -26,4 +27,11 @@ export function clusterFileOptions(cmd: Command): Command {
     }
   });
   return cmd;
+}
+
+/** --api-timeout and --nodes-timeout: the bounds of deploy's and extend's waits, in minutes. */
+export function waitOptions(cmd: Command): Command {
+  return cmd
+    .option('--api-timeout <minutes>', 'how long to wait for the API server', String(DEFAULT_WAIT_MINUTES.api))
+    .option('--nodes-timeout <minutes>', 'how long to wait for every node to be Ready', String(DEFAULT_WAIT_MINUTES.nodes));
 }

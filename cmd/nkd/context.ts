@@ -2,21 +2,10 @@ import type { Command } from 'commander';
 import { LOG_LEVELS, type LogLevel } from '../../pkg/ui/log.js';
 import { Ui } from '../../pkg/ui/output.js';
 import { usageError } from '../../pkg/ui/errors.js';
-
-/** What every command action gets: resolved global options, output, and the interrupt signal. */
-export interface CliContext {
-  /** Human and machine output, and the debug log. */
-  ui: Ui;
-  /** The cluster directory from --dir or NKD_DIR, if given (commands resolve their default). */
-  dir?: string;
-  /** Aborted on SIGINT/SIGTERM: long phases stop cleanly and keep their state. */
-  signal: AbortSignal;
-  /** The environment (for NKD_* layered settings). */
-  env: NodeJS.ProcessEnv;
-}
+import type { CommandContext } from '../../pkg/commands/context.js';
 
 const interrupt = new AbortController();
-let current: CliContext | undefined;
+let current: CommandContext | undefined;
 
 /** The interrupt controller the entry point aborts on SIGINT/SIGTERM. */
 export function interruptController(): AbortController {
@@ -24,7 +13,7 @@ export function interruptController(): AbortController {
 }
 
 /** Resolves the global options (flag > NKD_* env > default) once, before any action runs. */
-export function initContext(program: Command, env: NodeJS.ProcessEnv = process.env): CliContext {
+export function initContext(program: Command, env: NodeJS.ProcessEnv = process.env): CommandContext {
   const o = program.opts<{ dir?: string; logLevel?: string; json?: boolean }>();
   const level = (o.logLevel ?? env.NKD_LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(level)) {
@@ -47,7 +36,7 @@ export function useClusterDir(dir: string): void {
 }
 
 /** The context of the running command (initContext must have run). */
-export function ctx(): CliContext {
+export function ctx(): CommandContext {
   if (!current) current = { ui: new Ui(), signal: interrupt.signal, env: process.env };
   return current;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DestroyFlags } from '../../pkg/commands/destroy.js';
 import { ctx } from './context.js';
 import { fileOption } from './cluster-flags.js';
 import { DIR_RULE } from './help.js';
@@ -14,8 +15,8 @@ export function register(program: Command): void {
     .option('-y, --yes', 'delete without asking (needed when there is no terminal to ask on)')
     .option('--dry-run', 'list what would be deleted and stop (does not connect to the platform)')
     .addHelpText('after', `\n${DIR_RULE}\nOn a terminal destroy asks before deleting; scripts pass --yes.\n\nExamples:\n  nkd destroy --dir ./demo --dry-run\n  nkd destroy --dir ./demo\n  nkd destroy -f cluster.yaml --yes`)
-    .action(async (o: { file?: string; yes?: boolean; dryRun?: boolean }) => {
-      const { destroyCommand } = await import('../../pkg/lifecycle/commands.js');
+    .action(async (o: DestroyFlags) => {
+      const { destroyCommand } = await import('../../pkg/commands/destroy.js');
       await destroyCommand(ctx(), o);
     });
 }

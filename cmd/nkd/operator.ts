@@ -16,11 +16,7 @@ export function register(program: Command): void {
     .addHelpText('after', `\nThe image is built by hack/operator-image.sh and must be pushed where the nodes pull from.\n\nExamples:\n  nkd operator manifests > operator.yaml\n  nkd operator manifests --image-repository registry.example.com/nestos | kubectl apply --server-side -f -`)
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ image: string; imageRepository?: string; namespace: string; replicas: string; kubernetesVersion?: string }>();
-      const { checkManifestOptions } = await import('../../pkg/lifecycle/operator-options.js');
-      const opts = checkManifestOptions({ ...o, imageGiven: cmd.getOptionValueSource('image') === 'cli' });
-      const m = await import('../../pkg/upgrade/install/manifests.js');
-      const text = m.manifestsYaml(opts);
-      if (ctx().ui.json) ctx().ui.result(m.operatorManifests(opts));
-      else process.stdout.write(text);
+      const { operatorManifestsCommand } = await import('../../pkg/commands/operator.js');
+      await operatorManifestsCommand(ctx(), { ...o, imageGiven: cmd.getOptionValueSource('image') === 'cli' });
     });
 }

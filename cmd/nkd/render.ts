@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RenderFlags } from '../../pkg/commands/render.js';
 import { ctx } from './context.js';
 import { clusterFileOptions } from './cluster-flags.js';
 import { DIR_RULE } from './help.js';
@@ -11,9 +12,8 @@ export function register(program: Command): void {
       .description('write the cluster directory: PKI, kubeconfigs, kubeadm files and one Ignition config per node (no infrastructure)')
       .option('--rotate-bootstrap-token', 'replace the join token even if the directory has one')
       .addHelpText('after', `\n${DIR_RULE} Re-running reuses its CAs, keys and token.\nThe directory holds private keys: commit only what its .gitignore lets through.\n\nExamples:\n  nkd render -f cluster.yaml              # writes ./<metadata.name>\n  nkd render -f cluster.yaml --dir ./demo`),
-  ).action(async (o: Record<string, unknown> & { file: string; rotateBootstrapToken?: boolean }) => {
-    const { renderCommand } = await import('../../pkg/assets/render-command.js');
-    const c = ctx();
-    await renderCommand(c.ui, { file: o.file, dir: c.dir, rotateBootstrapToken: o.rotateBootstrapToken, flags: o, env: c.env, signal: c.signal });
+  ).action(async (o: RenderFlags) => {
+    const { renderCommand } = await import('../../pkg/commands/render.js');
+    await renderCommand(ctx(), o);
   });
 }

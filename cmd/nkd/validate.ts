@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ClusterFileFlags } from '../../pkg/commands/context.js';
 import { ctx } from './context.js';
 import { clusterFileOptions } from './cluster-flags.js';
 
@@ -9,8 +10,8 @@ export function register(program: Command): void {
       .command('validate')
       .description('check a cluster file: print every problem with its field and fix, or a summary')
       .addHelpText('after', '\nvalidate refuses whatever render and deploy would refuse, and writes nothing.\n\nExamples:\n  nkd validate -f cluster.yaml\n  NKD_KUBERNETES_VERSION=1.36.5 nkd validate -f cluster.yaml'),
-  ).action(async (o: Record<string, unknown> & { file: string }) => {
-    const { validateCommand } = await import('../../pkg/config/validate-command.js');
-    await validateCommand(ctx().ui, o.file, o, ctx().env);
+  ).action(async (o: ClusterFileFlags) => {
+    const { validateCommand } = await import('../../pkg/commands/validate.js');
+    await validateCommand(ctx(), o);
   });
 }

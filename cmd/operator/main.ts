@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The upgrade operator's entry point: parse flags and env, refuse bad values, run until SIGTERM. */
 import { NkdError } from '../../pkg/ui/errors.js';
-import { loadKubeConfig } from '../../pkg/upgrade/kube/kubeconfig.js';
+import { inClusterKubeconfig } from '../../pkg/kube/kubeconfig.js';
 import { ClientNodeApi } from '../../pkg/upgrade/kube/upgrade-api.js';
 import { Metrics } from '../../pkg/upgrade/operator/metrics.js';
 import { parseOperatorConfig } from '../../pkg/upgrade/operator/operator-config.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     process.exit(err instanceof NkdError ? err.code : 2);
   }
   let stopping = false;
-  const kc = loadKubeConfig(cfg.kubeconfig);
+  const kc = inClusterKubeconfig(cfg.kubeconfig);
   const op = await runOperator(cfg, {
     kubeConfig: kc, api: new ClientNodeApi(kc), metrics: new Metrics(), log,
     onLeading: (leading) => { if (!leading && !stopping) { log('lost the Lease: exiting so a fresh process competes again'); process.exit(1); } },

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { mapPool } from './pool.js';
+import { mapLimit } from '../worker-pool.js';
 
 /** Where a render stages its changed files before the commit point. */
 export const STAGING = '.nkd/staging';
@@ -90,7 +90,7 @@ export async function applyRecord(dir: string, record: CommitRecord): Promise<vo
   // state) move afterwards, one by one, in the record's order.
   let tail = record.moves.length;
   while (tail > 0 && LAST.has(record.moves[tail - 1]!)) tail--;
-  await mapPool(record.moves.slice(0, tail), MOVE_CONCURRENCY, move);
+  await mapLimit(record.moves.slice(0, tail), MOVE_CONCURRENCY, move);
   for (const p of record.moves.slice(tail)) await move(p);
   for (const p of record.deletes) {
     await rm(join(dir, p), { force: true });

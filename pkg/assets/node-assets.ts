@@ -7,7 +7,7 @@ import { sha512Hex } from '../ignition/pointer.js';
 import { serializeIgnition } from '../ignition/serialize.js';
 import { kubeadmAction, kubeadmDocuments, kubeadmYaml, type KubeadmAction } from '../kubeadm/node-config.js';
 import { buildNodeIgnition } from '../node/assemble.js';
-import type { HostFile } from '../node/types.js';
+import type { HostFile } from '../host/file.js';
 import { caCertHash, type CertAndKey } from '../pki/certs.js';
 import type { KeyPair } from '../pki/keys.js';
 import type { CaPlan, KubeconfigPlan, LeafPlan } from '../pki/layout.js';
@@ -32,7 +32,7 @@ export interface RenderedIgnition {
 }
 
 /** Asset name of a node's kubeadm file. */
-export const kubeadmAssetName = (node: string): string => `kubeadm/${node}`;
+const kubeadmAssetName = (node: string): string => `kubeadm/${node}`;
 /** Asset name of a node's Ignition config. */
 export const ignitionAssetName = (node: string): string => `ignition/${node}`;
 

@@ -27,7 +27,7 @@ export const SA_ASSET = 'pki/sa';
 export const TOKEN_ASSET = CLUSTER_PATHS.bootstrapToken;
 
 /** Hash of a JSON-able value (asset inputs). */
-export function inputsHash(v: unknown): string {
+function inputsHash(v: unknown): string {
   return sha256(JSON.stringify(v));
 }
 

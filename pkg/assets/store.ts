@@ -8,13 +8,13 @@ import { applyRecord, COMMIT, ensureParent, exists, readIfExists, recoverInterru
 import { writeFileAtomic } from '../atomic-write.js';
 
 export { recoverInterruptedRender } from './commit.js';
-import { mapPool } from './pool.js';
+import { mapLimit } from '../worker-pool.js';
 import { diskPrior, type PriorRender } from './prior.js';
 import { parseState, STATE_PATH, stateJson, type RenderState } from './state.js';
 import { CLUSTER_PATHS, RENDERED_FOLDERS } from '../cluster-dir.js';
 
 /** The list of what render wrote, with sha256 and size. */
-export const MANIFEST_PATH = CLUSTER_PATHS.manifest;
+const MANIFEST_PATH = CLUSTER_PATHS.manifest;
 const LOCK = `${CLUSTER_PATHS.internal}/render.lock`;
 /** Paths render owns; their presence without a state file means the state was lost. */
 const OWNED = [CLUSTER_PATHS.manifest, ...RENDERED_FOLDERS];
@@ -58,7 +58,7 @@ export function sha256(data: string | Buffer): string {
 
 /** `fn` over `items` with at most BATCH calls in flight. */
 function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  return mapPool(items, BATCH, fn);
+  return mapLimit(items, BATCH, fn);
 }
 
 /** The error of a render stopped before its commit point: nothing was written. */

@@ -35,7 +35,7 @@ export function layeredSettings(): Layered[] {
 }
 
 /** commander's option key for a flag: "kubernetes-version" → "kubernetesVersion". */
-export function flagKey(flag: string): string {
+function flagKey(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 

@@ -5,7 +5,7 @@ import { ExitCode, NkdError } from '../ui/errors.js';
 /** Largest cluster file nkd reads (a 5,000-node file is about 1 MiB). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** Most values a document may expand to once YAML aliases are followed. */
-export const MAX_VALUES = 2_000_000;
+const MAX_VALUES = 2_000_000;
 
 /** A YAML node's position, with its children's positions (mapping keys or sequence items). */
 interface PosNode {

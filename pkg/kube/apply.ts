@@ -2,16 +2,16 @@ import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { NkdError } from '../ui/errors.js';
-import { checkAbort } from '../infra/abort.js';
+import { checkAbort } from '../abort.js';
 import { applyOrder, type KubeObject } from './manifests.js';
 
 /** The field manager nkd applies with. */
-export const FIELD_MANAGER = 'nkd';
+const FIELD_MANAGER = 'nkd';
 
 const describe = (o: KubeObject): string => `${o.kind} ${o.metadata.namespace ? o.metadata.namespace + '/' : ''}${o.metadata.name}`;
 
 /** The API server's message of a failed request. */
-export function apiMessage(e: unknown): string {
+function apiMessage(e: unknown): string {
   const body = (e as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {

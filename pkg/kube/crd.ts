@@ -1,6 +1,6 @@
 import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ExitCode, NkdError } from '../ui/errors.js';
-import { checkAbort } from '../infra/abort.js';
+import { checkAbort } from '../abort.js';
 import { applyObjects } from './apply.js';
 import type { KubeObject } from './manifests.js';
 

@@ -1,6 +1,9 @@
-/** pkg/kube: @kubernetes/client-node helpers (loaded lazily by the lifecycle). */
-export { loadKubeconfig, serverOf } from './client.js';
-export { applyObjects, apiMessage, FIELD_MANAGER } from './apply.js';
-export { parseManifests, readManifest, applyOrder, type KubeObject } from './manifests.js';
-export { waitForApi, waitForNodesReady, nodeReadiness, type WaitOptions } from './wait.js';
+/**
+ * What the lifecycle uses of pkg/kube, loaded with one import() so @kubernetes/client-node is
+ * read only by the phases that talk to the cluster.
+ */
+export { loadKubeconfig, serverOf } from './kubeconfig.js';
+export { applyObjects } from './apply.js';
+export { readManifest } from './manifests.js';
+export { waitForApi, waitForNodesReady, nodeReadiness } from './wait.js';
 export { installCrds } from './crd.js';

@@ -1,7 +1,7 @@
 import { CoreV1Api, VersionApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { ExitCode, NkdError } from '../ui/errors.js';
-import { checkAbort } from '../infra/abort.js';
-import { serverOf } from './client.js';
+import { checkAbort } from '../abort.js';
+import { serverOf } from './kubeconfig.js';
 
 /** Options of the bounded waits. */
 export interface WaitOptions {

@@ -50,13 +50,13 @@ function kubeletArgs(node: ClusterNode): Array<[string, string]> {
  * Whether the hosts run cgroup v1 under a Kubernetes that refuses it by default (1.35+): the
  * kubelet then needs failCgroupV1: false and kubeadm's SystemVerification check fails.
  */
-export function cgroupV1Tolerated(c: ClusterConfig): boolean {
+function cgroupV1Tolerated(c: ClusterConfig): boolean {
   const v = parseVersion(c.spec.kubernetes.version);
   return c.spec.os.cgroupVersion === 'v1' && !!v && (v.major > 1 || v.minor >= 35);
 }
 
 /** kubeadm's name of the preflight check that fails on a cgroup v1 host (1.35+). */
-export const CGROUP_V1_PREFLIGHT_CHECK = 'SystemVerification';
+const CGROUP_V1_PREFLIGHT_CHECK = 'SystemVerification';
 
 function nodeRegistration(c: ClusterConfig, node: ClusterNode, v1beta4: boolean): NodeRegistration {
   const taints: KubeadmTaint[] = node.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));

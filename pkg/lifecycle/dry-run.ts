@@ -20,7 +20,7 @@ async function sha512Of(file: string): Promise<string> {
  * The desired cluster without rendering: each node's Ignition path in the cluster directory
  * and the hash of the config already there (none when the directory was never rendered).
  */
-export async function desiredWithoutRender(config: ClusterConfig, dir: string): Promise<DesiredCluster<object>> {
+async function desiredWithoutRender(config: ClusterConfig, dir: string): Promise<DesiredCluster<object>> {
   return {
     clusterId: config.metadata.name,
     nodes: await Promise.all(

@@ -18,7 +18,7 @@ async function manifestFiles(dir: string): Promise<Array<{ path: string; mode: s
  * kubeconfigs, and the Ignition and kubeadm files that carry them), a whole folder when all
  * its files are secret; the debug log and journal too.
  */
-export function gitignoreText(files: Array<{ path: string; mode: string }>): string {
+function gitignoreText(files: Array<{ path: string; mode: string }>): string {
   const byTop = new Map<string, Array<{ path: string; mode: string }>>();
   for (const f of files) {
     const top = f.path.includes('/') ? f.path.slice(0, f.path.indexOf('/')) : '';

@@ -1,4 +1,4 @@
-import { checkAbort } from '../infra/abort.js';
+import { checkAbort } from '../abort.js';
 import type { Journal } from '../infra/journal.js';
 import { NkdError, wrapError } from '../ui/errors.js';
 import type { Ui } from '../ui/output.js';

@@ -11,7 +11,3 @@ export function formatPlan(plan: Plan): string {
   return lines.join('\n');
 }
 
-/** True when applying the plan would change nothing. */
-export function planIsNoop(plan: Plan): boolean {
-  return plan.items.every((i) => i.action === 'keep');
-}

@@ -10,7 +10,8 @@ import { preScriptFiles } from './hooks.js';
 import { HOST } from './host-paths.js';
 import { kubeletSysconfig, kubeletUnit } from './kubelet.js';
 import { cgroupKernelArguments, staticNetworkFile, systemFiles } from './system.js';
-import type { HostFile, NodeExtras } from './types.js';
+import type { HostFile } from '../host/file.js';
+import type { NodeExtras } from './types.js';
 import { loginUser } from './users.js';
 import { vipFiles } from './vip.js';
 

@@ -2,7 +2,8 @@ import type { ClusterNode } from '../config/types.gen.js';
 import type { Unit } from '../ignition/types.js';
 import { HOST } from './host-paths.js';
 import { renderNodeTemplate } from './templates.js';
-import type { HostFile, NodeExtras } from './types.js';
+import type { HostFile } from '../host/file.js';
+import type { NodeExtras } from './types.js';
 
 /** What the first-boot chain needs to know. */
 export interface FirstBootInput {
@@ -21,7 +22,7 @@ export interface FirstBootInput {
 }
 
 /** How often first boot tries kubeadm before it gives up and says so. */
-export const KUBEADM_MAX_ATTEMPTS = 5;
+const KUBEADM_MAX_ATTEMPTS = 5;
 
 const COMMAND: Record<NodeExtras['kubeadmAction'], string> = { init: 'init', 'join-control-plane': 'join', join: 'join' };
 

@@ -4,10 +4,11 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ClusterConfig, ClusterNode, PreScript } from '../config/types.gen.js';
 import { ExitCode, NkdError } from '../ui/errors.js';
 import { HOST } from './host-paths.js';
-import type { HostFile, NodeExtras } from './types.js';
+import type { HostFile } from '../host/file.js';
+import type { NodeExtras } from './types.js';
 
 /** Where the i-th pre-script lands: numbered so the runner keeps the file's order. */
-export function preScriptHostPath(index: number, name: string): string {
+function preScriptHostPath(index: number, name: string): string {
   return `${HOST.hooksDir}/${String(index + 1).padStart(3, '0')}-${name}`;
 }
 

@@ -1,7 +1,7 @@
 import type { Unit } from '../ignition/types.js';
 import { HOST } from './host-paths.js';
 import { renderNodeTemplate } from './templates.js';
-import type { HostFile } from './types.js';
+import type { HostFile } from '../host/file.js';
 
 /** The kubelet unit drop-in (kubeadm's 10-kubeadm.conf, reading /etc/sysconfig/kubelet too). */
 export function kubeletUnit(): Unit {

@@ -4,13 +4,13 @@ import { parseCidr } from '../config/net.js';
 import type { IgnitionConfig } from '../ignition/types.js';
 import { HOST } from './host-paths.js';
 import { renderNodeTemplate } from './templates.js';
-import type { HostFile } from './types.js';
+import type { HostFile } from '../host/file.js';
 
 /** Kernel modules the kubelet and CNI plugins need, loaded at boot. */
-export const KUBERNETES_MODULES = ['overlay', 'br_netfilter'];
+const KUBERNETES_MODULES = ['overlay', 'br_netfilter'];
 
 /** sysctls kubeadm's preflight checks and pod networking need. */
-export const KUBERNETES_SYSCTLS: Record<string, string> = {
+const KUBERNETES_SYSCTLS: Record<string, string> = {
   'net.bridge.bridge-nf-call-ip6tables': '1',
   'net.bridge.bridge-nf-call-iptables': '1',
   'net.ipv4.ip_forward': '1',
@@ -30,7 +30,7 @@ export function systemFiles(node: ClusterNode): HostFile[] {
 }
 
 /** The kernel argument that makes systemd mount the unified (v2) cgroup hierarchy. */
-export const CGROUP_V2_KARG = 'systemd.unified_cgroup_hierarchy=1';
+const CGROUP_V2_KARG = 'systemd.unified_cgroup_hierarchy=1';
 
 /**
  * Ignition kernel arguments for the chosen cgroup hierarchy: v2 asks for the unified hierarchy
@@ -42,7 +42,7 @@ export function cgroupKernelArguments(version: 'v1' | 'v2'): Pick<IgnitionConfig
 }
 
 /** What a node's static profile needs from spec.network, when the cluster file has one. */
-export interface NodeNetworkSettings {
+interface NodeNetworkSettings {
   prefix: number;
   gateway: string;
   dnsServers: string[];
@@ -51,7 +51,7 @@ export interface NodeNetworkSettings {
 }
 
 /** The node network (spec.network, on every platform): prefix length, gateway, DNS, binding. */
-export function nodeNetwork(config: ClusterConfig): NodeNetworkSettings | undefined {
+function nodeNetwork(config: ClusterConfig): NodeNetworkSettings | undefined {
   const net = config.spec.network;
   if (!net) return undefined;
   const cidr = parseCidr(net.cidr);

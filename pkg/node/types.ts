@@ -1,14 +1,5 @@
 import type { IgnitionConfig } from '../ignition/types.js';
-
-/** A file placed on a host: absolute path, text contents, permission bits. */
-export interface HostFile {
-  /** Absolute path on the host. */
-  path: string;
-  /** The contents. */
-  contents: string;
-  /** Permission bits, e.g. 0o600. */
-  mode: number;
-}
+import type { HostFile } from '../host/file.js';
 
 /** What render adds to a node's Ignition besides what the cluster file says (contracts.md). */
 export interface NodeExtras {

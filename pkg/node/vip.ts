@@ -5,7 +5,8 @@ import { parseVersion } from '../config/versions.js';
 import { ExitCode, NkdError } from '../ui/errors.js';
 import { HOST } from './host-paths.js';
 import { renderNodeTemplate } from './templates.js';
-import type { HostFile, NodeExtras } from './types.js';
+import type { HostFile } from '../host/file.js';
+import type { NodeExtras } from './types.js';
 
 const IFACE = /^[A-Za-z0-9_.:-]{1,15}$/;
 
@@ -22,7 +23,7 @@ export function needsSuperAdmin(version: string, action: NodeExtras['kubeadmActi
 }
 
 /** The kube-vip static pod (ARP mode, control-plane leader election) as a typed object. */
-export function kubeVipPod(config: ClusterConfig, kubeconfigHostPath: string): object {
+function kubeVipPod(config: ClusterConfig, kubeconfigHostPath: string): object {
   const ep = config.spec.kubernetes.controlPlaneEndpoint;
   checkInterface(ep.vip.interface);
   const env: Record<string, string> = {
@@ -63,7 +64,7 @@ export function kubeVipPod(config: ClusterConfig, kubeconfigHostPath: string): o
 }
 
 /** A VRRP router id (1–255) derived from the cluster name, so neighbouring clusters differ. */
-export function vrrpRouterId(cluster: string): number {
+function vrrpRouterId(cluster: string): number {
   return (createHash('sha256').update(cluster).digest()[0]! % 255) + 1;
 }
 

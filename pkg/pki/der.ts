@@ -13,7 +13,7 @@ function length(n: number): Buffer {
 }
 
 /** One TLV. */
-export function tlv(tag: number, ...content: Buffer[]): Buffer {
+function tlv(tag: number, ...content: Buffer[]): Buffer {
   const body = Buffer.concat(content);
   return Buffer.concat([Buffer.from([tag]), length(body.length), body]);
 }

@@ -52,7 +52,7 @@ export function controlPlaneNodes(c: ClusterConfig): ClusterNode[] {
 }
 
 /** The node's IP; control-plane certificates need it, so its absence is a usage error. */
-export function controlPlaneIp(c: ClusterConfig, node: ClusterNode): string {
+function controlPlaneIp(c: ClusterConfig, node: ClusterNode): string {
   if (node.ip) return node.ip;
   const i = c.spec.nodes.indexOf(node);
   throw usageError(
@@ -69,7 +69,7 @@ export function serviceIp(c: ClusterConfig): string {
 }
 
 /** True for Kubernetes versions that split admin.conf from super-admin.conf (>= 1.29). */
-export function hasSuperAdmin(c: ClusterConfig): boolean {
+function hasSuperAdmin(c: ClusterConfig): boolean {
   const v = parseVersion(c.spec.kubernetes.version);
   return !v || v.major > 1 || v.minor >= 29;
 }
@@ -93,7 +93,7 @@ export function caPlans(c: ClusterConfig): CaPlan[] {
  * True when nkd makes the leaf certificates and component kubeconfigs at render
  * (spec.certificates.leafCertificates: nkd); by default kubeadm makes them on each node.
  */
-export function rendersLeaves(c: ClusterConfig): boolean {
+function rendersLeaves(c: ClusterConfig): boolean {
   return c.spec.certificates.leafCertificates === 'nkd';
 }
 

@@ -1,5 +1,5 @@
-import type { HostFile } from '../node/types.js';
-import { tomlString } from '../node/escape.js';
+import type { HostFile } from '../host/file.js';
+import { tomlString } from '../host/quote.js';
 import { registryServer, type RegistryHosts } from './registries.js';
 
 const CERTS_D = '/etc/containerd/certs.d';

@@ -1,5 +1,5 @@
-import type { HostFile } from '../node/types.js';
-import { tomlString } from '../node/escape.js';
+import type { HostFile } from '../host/file.js';
+import { tomlString } from '../host/quote.js';
 import { withoutScheme, type RegistryHosts } from './registries.js';
 
 /** CRI-O drop-in: pause image and the systemd cgroup manager. */

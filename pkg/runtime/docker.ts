@@ -1,5 +1,5 @@
-import type { HostFile } from '../node/types.js';
-import { systemdQuote } from '../node/escape.js';
+import type { HostFile } from '../host/file.js';
+import { systemdQuote } from '../host/quote.js';
 import type { RegistryHosts } from './registries.js';
 import type { RuntimeDropin } from './types.js';
 

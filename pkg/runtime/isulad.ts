@@ -1,4 +1,4 @@
-import type { HostFile } from '../node/types.js';
+import type { HostFile } from '../host/file.js';
 import { withoutScheme, type RegistryHosts } from './registries.js';
 
 /**

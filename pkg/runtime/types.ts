@@ -1,4 +1,4 @@
-import type { HostFile } from '../node/types.js';
+import type { HostFile } from '../host/file.js';
 
 /** The container runtimes nkd configures. */
 export type RuntimeType = 'containerd' | 'crio' | 'isulad' | 'docker';

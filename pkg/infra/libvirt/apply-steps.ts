@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NkdError, usageError } from '../../ui/errors.js';
-import { checkAbort } from '../abort.js';
+import { checkAbort } from '../../abort.js';
 import type { Journal } from '../journal.js';
 import { clusterBridgeName, NKD_XML_NS } from '../tag.js';
 import type { DesiredCluster, DesiredNode, Host, RunOptions, NodeSize } from '../types.js';

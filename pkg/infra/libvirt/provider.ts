@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ExitCode, NkdError, usageError } from '../../ui/errors.js';
-import { mapLimit } from '../concurrency.js';
+import { mapLimit } from '../../worker-pool.js';
 import type { Journal } from '../journal.js';
 import { clusterBridgeName } from '../tag.js';
 import type { DesiredCluster, DestroyReport, Host, Plan, PlanItem, Provider, ResourceStatus, RunOptions, NodeSize } from '../types.js';

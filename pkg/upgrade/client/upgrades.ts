@@ -7,7 +7,7 @@
 import { ExitCode, NkdError, usageError } from '../../ui/errors.js';
 import type { NodeUpgrade, Upgrade } from '../api/types.js';
 import { Label } from '../api/vocabulary.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { inClusterKubeconfig } from '../../kube/kubeconfig.js';
 import { ClientNodeApi, isConflict } from '../kube/upgrade-api.js';
 import { transientApiError, upgradeApiError, type ApiTarget } from './api-errors.js';
 
@@ -61,7 +61,7 @@ export class UpgradeClient {
   private readonly api: ClientNodeApi;
 
   constructor(kubeconfig: string) {
-    const kc = loadKubeConfig(kubeconfig);
+    const kc = inClusterKubeconfig(kubeconfig);
     this.target = { server: kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)', kubeconfig };
     this.api = new ClientNodeApi(kc, 'nkd');
   }

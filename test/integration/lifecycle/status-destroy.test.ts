@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import '../../../pkg/pki/reflect-metadata.js';
+import '../../helpers/reflect-metadata.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sharedKubeconfig, uniqueNamespace } from '../../harness/shared.js';

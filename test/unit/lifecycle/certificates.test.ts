@@ -1,4 +1,4 @@
-import '../../../pkg/pki/reflect-metadata.js';
+import '../../helpers/reflect-metadata.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { keyfileValue, shellQuote, systemdQuote, tomlString } from '../../../pkg/node/escape.js';
+import { keyfileValue, shellQuote, systemdQuote, tomlString } from '../../../pkg/host/quote.js';
 import { renderNodeTemplate } from '../../../pkg/node/templates.js';
 import { templatePath } from '../../../pkg/paths.js';
 

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderCommand } from '../../../pkg/assets/render-command.js';
+import { renderCommand } from '../../../pkg/commands/render.js';
 import { Ui } from '../../../pkg/ui/output.js';
 import { NkdError } from '../../../pkg/ui/errors.js';
 import { toYaml, validClusterDoc } from '../../fixtures/cluster.js';
@@ -39,7 +39,7 @@ describe('nkd render', () => {
     const file = await clusterFile('bad', (d) => (d.spec.nodes[1].ip = '10.96.0.5'));
     const dir = join(root, 'bad-out');
     const c = capture();
-    const e = await renderCommand(c.ui, { file, dir, flags: {}, env: {} }).catch((x: unknown) => x);
+    const e = await renderCommand({ ui: c.ui, dir, env: {}, signal: new AbortController().signal }, { file }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(NkdError);
     expect((e as NkdError).code).toBe(2);
     await expect(stat(dir)).rejects.toThrow();
@@ -49,14 +49,14 @@ describe('nkd render', () => {
     const file = await clusterFile('ok');
     const dir = join(root, 'ok-out');
     const c = capture();
-    await renderCommand(c.ui, { file, dir, flags: {}, env: {} });
+    await renderCommand({ ui: c.ui, dir, env: {}, signal: new AbortController().signal }, { file });
     expect(c.err()).toMatch(/✓ rendered cluster demo into .* in \d+ ms: \d+ files written, 0 unchanged/);
     expect(c.out()).toMatch(/Ignition configs:\n {2}master-1 +\d+\.\d KiB {2}control-plane 10\.231\.0\.11\n {2}worker-1 +\d+\.\d KiB {2}worker 10\.231\.0\.21/);
     expect(c.out()).toContain('Admin kubeconfig: ');
     expect(c.out()).not.toContain('BEGIN');
 
     const again = capture();
-    await renderCommand(again.ui, { file, dir, flags: {}, env: {} });
+    await renderCommand({ ui: again.ui, dir, env: {}, signal: new AbortController().signal }, { file });
     expect(again.err()).toContain('reusing the CAs, keys and bootstrap token of the previous render');
     expect(again.err()).toMatch(/: 0 files written, \d+ unchanged/);
   });
@@ -64,7 +64,7 @@ describe('nkd render', () => {
   test('--json prints the render result with sizes on stdout and no secret', async () => {
     const file = await clusterFile('json');
     const c = capture(true);
-    await renderCommand(c.ui, { file, dir: join(root, 'json-out'), flags: {}, env: {} });
+    await renderCommand({ ui: c.ui, dir: join(root, 'json-out'), env: {}, signal: new AbortController().signal }, { file });
     const r = JSON.parse(c.out());
     expect(r.nodes.map((n: any) => n.name)).toEqual(['master-1', 'worker-1']);
     expect(r.sizes[0]).toEqual({ name: 'master-1', bytes: r.nodes[0].ignitionBytes, tooBig: false });
@@ -79,7 +79,7 @@ describe('nkd render', () => {
     const cwd = process.cwd();
     process.chdir(root);
     try {
-      await renderCommand(capture().ui, { file, flags: {}, env: {} });
+      await renderCommand({ ui: capture().ui, env: {}, signal: new AbortController().signal }, { file });
     } finally {
       process.chdir(cwd);
     }

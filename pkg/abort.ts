@@ -1,4 +1,4 @@
-import { ExitCode, NkdError } from '../ui/errors.js';
+import { ExitCode, NkdError } from './ui/errors.js';
 
 /** The error an aborted run throws: the signal's NkdError, or an Interrupted one. */
 export function abortError(signal: AbortSignal): NkdError {

@@ -1,10 +1,13 @@
-import { loadClusterConfig } from './load.js';
-import { formatProblem } from './problems.js';
-import { plural, type Ui } from '../ui/output.js';
+import { loadClusterConfig } from '../config/load.js';
+import { formatProblem } from '../config/problems.js';
+import { plural } from '../ui/output.js';
+import type { ClusterFileFlags, CommandContext } from './context.js';
 
 /** `nkd validate`: loads the file (throwing every error at once) and prints a summary. */
-export async function validateCommand(ui: Ui, file: string, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> {
-  const { config, warnings } = await loadClusterConfig({ file, flags, env });
+export async function validateCommand(c: CommandContext, o: ClusterFileFlags): Promise<void> {
+  const { ui } = c;
+  const file = o.file;
+  const { config, warnings } = await loadClusterConfig({ file, flags: o, env: c.env });
   const s = config.spec;
   const cps = s.nodes.filter((n) => n.role === 'control-plane').length;
   const summary = {

@@ -1,5 +1,5 @@
-import { mapLimit } from '../../../pkg/infra/concurrency.js';
-import { ExitCode, NkdError } from '../../../pkg/ui/errors.js';
+import { mapLimit } from '../../pkg/worker-pool.js';
+import { ExitCode, NkdError } from '../../pkg/ui/errors.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

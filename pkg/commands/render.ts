@@ -1,39 +1,28 @@
 import { relative } from 'node:path';
-import { loadClusterConfig } from '../config/load.js';
-import { formatProblem } from '../config/problems.js';
+import { renderCluster } from '../assets/render.js';
 import { formatSizeReport, sizeReport } from '../ignition/size.js';
 import { platformOf } from '../infra/registry.js';
-import { ExitCode, NkdError } from '../ui/errors.js';
-import { plural, type Ui } from '../ui/output.js';
 import { checkWritableDir, clusterDir } from '../lifecycle/cluster-dir.js';
 import { writeGitignore } from '../lifecycle/gitignore.js';
-import { renderCluster } from './render.js';
+import { ExitCode, NkdError } from '../ui/errors.js';
+import { plural } from '../ui/output.js';
+import { loadClusterFile, type ClusterFileFlags, type CommandContext } from './context.js';
 
-/** Options of `nkd render` after flag parsing. */
-export interface RenderCommandOptions {
-  file: string;
-  /** --dir / NKD_DIR; default ./<metadata.name>. */
-  dir?: string;
-  rotateBootstrapToken?: boolean;
-  /** Every parsed flag, for the layered settings. */
-  flags: Record<string, unknown>;
-  env: NodeJS.ProcessEnv;
-  /** The CLI's interrupt signal. */
-  signal?: AbortSignal;
-}
+/** The flags of `nkd render`, as parsed. */
+export type RenderFlags = ClusterFileFlags & { rotateBootstrapToken?: boolean };
 
 /** `nkd render`: load and validate the cluster file, render the directory, print a summary. */
-export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<void> {
-  const { config, warnings, baseDir } = await loadClusterConfig({ file: o.file, flags: o.flags, env: o.env });
-  for (const w of warnings) ui.warn(formatProblem(o.file, w));
-  const dir = clusterDir('render', o.dir, config.metadata.name);
+export async function renderCommand(c: CommandContext, o: RenderFlags): Promise<void> {
+  const ui = c.ui;
+  const { config, baseDir } = await loadClusterFile(c, o.file, o);
+  const dir = clusterDir('render', c.dir, config.metadata.name);
   ui.log.useClusterDir(dir);
-  await checkWritableDir(dir, o.dir ?? config.metadata.name);
+  await checkWritableDir(dir, c.dir ?? config.metadata.name);
   const t0 = performance.now();
-  const r = await ui.progress(`rendering cluster ${config.metadata.name}`, () => renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: o.signal }), `keys, certificates and ${plural(config.spec.nodes.length, 'Ignition config')}`);
+  const r = await ui.progress(`rendering cluster ${config.metadata.name}`, () => renderCluster(config, { dir, ui, baseDir, rotateBootstrapToken: o.rotateBootstrapToken, signal: c.signal }), `keys, certificates and ${plural(config.spec.nodes.length, 'Ignition config')}`);
   const ms = Math.round(performance.now() - t0);
   const ignored = await writeGitignore(r.dir);
-  if (o.signal?.aborted) {
+  if (c.signal.aborted) {
     // The interrupt came after the commit point: the render is whole, but the user asked to stop.
     throw new NkdError(`render interrupted while writing, after its commit point: the new render is complete in ${relative(process.cwd(), r.dir) || '.'}`, {
       code: ExitCode.Interrupted,
@@ -59,5 +48,5 @@ export async function renderCommand(ui: Ui, o: RenderCommandOptions): Promise<vo
   }
   ui.print(`Admin kubeconfig: ${relative(process.cwd(), r.adminKubeconfigPath)} (0600)`);
   ui.warn(`${shown}/ holds private keys, tokens and kubeconfigs (${boot.kind === 'private' ? 'the control-plane Ignition configs carry the CA keys' : 'the secret bundles carry the keys and the kubeadm files'}): ${ignored ? `its .gitignore keeps them out of git` : `your own ${shown}/.gitignore was left alone: make sure it ignores every 0600 file of manifest.json`}; commit only cluster.yaml, manifest.json, .nkd/state.json and the certificates`);
-  ui.print(`Next: nkd deploy -f ${o.file}${o.dir ? ` --dir ${o.dir}` : ''}   (nothing outside ${shown}/ was touched)`);
+  ui.print(`Next: nkd deploy -f ${o.file}${c.dir ? ` --dir ${c.dir}` : ''}   (nothing outside ${shown}/ was touched)`);
 }
