@@ -12,8 +12,8 @@ import { register as upgrade } from './upgrade.js';
 import { register as operator } from './operator.js';
 
 /**
- * Every nkd command, in help order. Each command file only wires flags to pkg/ and imports
- * pkg/ lazily inside its action, so `nkd --version` loads nothing heavy.
+ * Every nkd command, in help order. Each command file only wires flags to pkg/commands and
+ * imports it lazily inside its action, so `nkd --version` loads nothing heavy.
  */
 export const commands: Array<(program: Command) => void> = [
   template,

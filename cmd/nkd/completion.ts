@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { ctx } from './context.js';
-import { usageError } from '../../pkg/ui/errors.js';
 
 /** `nkd completion bash|zsh`: a shell completion script built from the command tree. */
 export function register(program: Command): void {
@@ -10,16 +9,13 @@ export function register(program: Command): void {
     .argument('<shell>', 'bash or zsh')
     .addHelpText('after', '\nExample:\n  source <(nkd completion bash)')
     .action(async (shell: string) => {
-      const { completionScript } = await import('../../pkg/ui/completion.js');
-      if (shell !== 'bash' && shell !== 'zsh') {
-        throw usageError(`completion: unsupported shell "${shell}"`, 'use `nkd completion bash` or `nkd completion zsh`');
-      }
-      const tree = program.commands.map((c) => ({
+      const { completionCommand } = await import('../../pkg/commands/completion.js');
+      const commands = program.commands.map((c) => ({
         name: c.name(),
         options: c.options.map((o) => o.long).filter((x): x is string => !!x),
         subcommands: c.commands.map((s) => s.name()),
       }));
       const globals = program.options.map((o) => o.long).filter((x): x is string => !!x);
-      ctx().ui.print(completionScript(shell, tree, globals));
+      await completionCommand(ctx(), shell, { commands, globals });
     });
 }

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { TemplateFlags } from '../../pkg/commands/template.js';
 import { ctx } from './context.js';
 import { allPlatforms } from '../../pkg/infra/registry.js';
 import { usageError } from '../../pkg/ui/errors.js';
@@ -20,11 +21,8 @@ export function register(program: Command): void {
     .option('--workers <n>', 'number of worker nodes', count('--workers'), 1)
     .option('--name <name>', 'cluster name', 'demo')
     .addHelpText('after', '\nExample:\n  nkd template --platform libvirt --control-planes 3 --workers 2 > cluster.yaml')
-    .action(async (o: { platform: 'libvirt' | 'openstack' | 'baremetal'; controlPlanes: number; workers: number; name: string }) => {
-      const { clusterTemplate } = await import('../../pkg/config/template.js');
-      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.name) || o.name.length > 40) {
-        throw usageError(`--name: invalid value "${o.name}"`, 'use a DNS label: lower-case letters, digits and "-", at most 40 characters');
-      }
-      ctx().ui.print(clusterTemplate(o));
+    .action(async (o: TemplateFlags) => {
+      const { templateCommand } = await import('../../pkg/commands/template.js');
+      await templateCommand(ctx(), o);
     });
 }

@@ -1,4 +1,3 @@
-import type { IgnitionConfig } from '../ignition/types.js';
 import type { HostFile } from '../host/file.js';
 
 /** What render adds to a node's Ignition besides what the cluster file says (contracts.md). */
@@ -17,6 +16,3 @@ export interface NodeExtras {
   /** Pre-script contents already read, by script name (keeps assembly free of disk reads). */
   preScriptContents?: Record<string, string>;
 }
-
-/** A node's assembled Ignition config. */
-export type NodeIgnition = IgnitionConfig;
