@@ -43,7 +43,7 @@ const openstack = (): Record<string, any> => {
   const d = validClusterDoc();
   d.spec.platform = 'openstack';
   delete d.spec.libvirt;
-  d.spec.openstack = { cloud: 'openstack', image: 'nestos' };
+  d.spec.openstack = { cloud: 'openstack', image: 'nestos', bootServer: { address: '10.231.0.2' } };
   return d;
 };
 
