@@ -11,7 +11,7 @@ import { renderAssets } from './graph.js';
 import { readRenderInputs } from './inputs.js';
 import { ignitionAssetName, type RenderedIgnition } from './node-assets.js';
 import type { RenderState } from './state.js';
-import { ClusterStore, interruptedBeforeCommit, sha256, type CommitHooks } from './store.js';
+import { ClusterStore, interruptedBeforeCommit, sha256, type CommitObserver } from './store.js';
 import { ClusterDir } from '../cluster-dir.js';
 
 /** One node of a render (contracts.md). */
@@ -59,8 +59,6 @@ export interface RenderOptions {
   random?: (stream: string) => Random;
   /** Where new keys come from (default: fresh keys). Golden tests pass fixture keys. */
   keys?: KeySource;
-  /** Interruption points, for tests of atomicity. */
-  commitHooks?: CommitHooks;
   /** Aborted on SIGINT/SIGTERM: a render stopped before its commit writes nothing. */
   signal?: AbortSignal;
 }
@@ -70,12 +68,17 @@ export interface RenderOptions {
  * Ignition config per node, manifest.json and .nkd/state.json. Reuses the previous render's
  * CAs, keys and token; writes only files whose bytes changed; atomic (old or new, never a mix).
  */
-export async function renderCluster(given: ClusterConfig, opts: RenderOptions): Promise<RenderResult> {
+/** What a render is built from besides its options: an observer of the store's commit (the atomicity tests). */
+export interface RenderDeps {
+  commitObserver?: CommitObserver;
+}
+
+export async function renderCluster(given: ClusterConfig, opts: RenderOptions, deps: RenderDeps = {}): Promise<RenderResult> {
   const dir = resolve(opts.dir);
   const ui = opts.ui;
   const baseDir = resolve(opts.baseDir ?? process.cwd());
   const inputs = await readRenderInputs(given, baseDir);
-  const store = await ClusterStore.open(dir, given.metadata.name);
+  const store = await ClusterStore.open(dir, given.metadata.name, { observer: deps.commitObserver });
   const keyType = await directoryKeyType(given, store, ui);
   const leafCertificates = directoryLeaves(given, store, ui);
   // Resolved settings first, wherever they came from, so the resolved cluster.yaml reads the same either way.
@@ -128,7 +131,7 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions): 
   if (store.state) ui?.info(`reusing the CAs, keys and bootstrap token of the previous render (${new ClusterDir(dir).state})`);
   for (const n of notes.sort()) ui?.info(n);
   if (opts.signal?.aborted) throw interruptedBeforeCommit();
-  const result = await store.commit(files, state, opts.commitHooks, hashes, opts.signal);
+  const result = await store.commit(files, state, hashes, opts.signal);
   ui?.debug(`render: ${assets.length} assets generated in ${Math.round(t1 - t0)} ms (${pool.generated} new keys), ${files.length} files committed in ${Math.round(performance.now() - t1)} ms`);
   const postRefs = outputs.get('manifests/post')!.value as string[];
   return {

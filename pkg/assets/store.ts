@@ -43,8 +43,11 @@ export interface CommitResult {
   removed: string[];
 }
 
-/** Test hooks that simulate an interruption at either side of the commit point. */
-export interface CommitHooks {
+/**
+ * Sees a commit pass either side of its commit point (the atomicity tests interrupt the
+ * render there); a dependency of the store given at open, not an option of the commit.
+ */
+export interface CommitObserver {
   /** After the new files are staged, before the commit record exists. */
   afterStage?: () => Promise<void> | void;
   /** After the commit record exists, before any file is moved into place. */
@@ -81,13 +84,14 @@ export class ClusterStore {
     readonly cluster: string,
     readonly state: RenderState | undefined,
     private readonly manifest: RenderManifest | undefined,
+    private readonly observer: CommitObserver,
   ) {}
 
   /**
    * Opens `dir` for cluster `cluster`. Refuses (NkdError, exit 2, nothing written) a
    * directory of another cluster, an unreadable state file, or rendered files without one.
    */
-  static async open(dir: string, cluster: string): Promise<ClusterStore> {
+  static async open(dir: string, cluster: string, deps: { observer?: CommitObserver } = {}): Promise<ClusterStore> {
     if (await exists(join(dir, COMMIT))) await recoverInterruptedRender(dir);
     const stateText = await readIfExists(join(dir, STATE_PATH));
     let state: RenderState | undefined;
@@ -120,7 +124,7 @@ export class ClusterStore {
     }
     const manifestText = await readIfExists(join(dir, MANIFEST_PATH));
     const manifest = manifestText && state ? (JSON.parse(manifestText.toString('utf8')) as RenderManifest) : undefined;
-    return new ClusterStore(dir, cluster, state, manifest);
+    return new ClusterStore(dir, cluster, state, manifest, deps.observer ?? {});
   }
 
   /** The previous render, as assets read it. */
@@ -134,7 +138,8 @@ export class ClusterStore {
    * the commit point drops the staged files and throws (exit 130, the directory unchanged);
    * after it, the commit completes (so the directory holds one whole render).
    */
-  async commit(files: AssetFile[], state: RenderState, hooks: CommitHooks = {}, hashes?: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<CommitResult> {
+  async commit(files: AssetFile[], state: RenderState, hashes?: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<CommitResult> {
+    const hooks = this.observer;
     const seen = new Set<string>();
     for (const f of files) {
       if (seen.has(f.path)) throw new Error(`internal: two assets write ${f.path}`);

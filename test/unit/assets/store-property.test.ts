@@ -35,7 +35,7 @@ test('whatever the renders and wherever they are interrupted, the directory hold
           const next = Object.fromEntries(files.map((f) => [f.path, f.contents as string]));
           const fail = () => { throw new Error('interrupted'); };
           const hooks = r.interrupt === 'none' ? {} : { [r.interrupt]: fail };
-          await (await ClusterStore.open(dir, 'demo')).commit(files, state, hooks).catch((e: Error) => {
+          await (await ClusterStore.open(dir, 'demo', { observer: hooks })).commit(files, state).catch((e: Error) => {
             if (e.message !== 'interrupted') throw e;
           });
           await ClusterStore.open(dir, 'demo'); // the next run's recovery

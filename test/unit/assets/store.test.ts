@@ -53,8 +53,8 @@ describe('the cluster directory store', () => {
 
   test('a render interrupted before its commit record leaves the old files', async () => {
     await (await ClusterStore.open(dir, 'demo')).commit(files('old'), state());
-    const s = await ClusterStore.open(dir, 'demo');
-    await expect(s.commit(files('new'), state(), { afterStage: () => { throw new Error('killed'); } })).rejects.toThrow('killed');
+    const s = await ClusterStore.open(dir, 'demo', { observer: { afterStage: () => { throw new Error('killed'); } } });
+    await expect(s.commit(files('new'), state())).rejects.toThrow('killed');
     expect(await recoverInterruptedRender(dir)).toBe('discarded');
     expect(await read('pki/ca.key')).toBe('key old\n');
     expect(await read('ignition/a.ign')).toBe('{"a":"old"}\n');
@@ -62,8 +62,8 @@ describe('the cluster directory store', () => {
 
   test('a render interrupted after its commit record is completed on the next open: all new files', async () => {
     await (await ClusterStore.open(dir, 'demo')).commit(files('old'), state());
-    const s = await ClusterStore.open(dir, 'demo');
-    await expect(s.commit(files('new'), state(), { afterCommitRecord: () => { throw new Error('killed'); } })).rejects.toThrow('killed');
+    const s = await ClusterStore.open(dir, 'demo', { observer: { afterCommitRecord: () => { throw new Error('killed'); } } });
+    await expect(s.commit(files('new'), state())).rejects.toThrow('killed');
     expect(await read('pki/ca.key')).toBe('key old\n'); // nothing moved yet
     await ClusterStore.open(dir, 'demo');
     expect(await read('pki/ca.key')).toBe('key new\n');

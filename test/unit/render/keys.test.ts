@@ -28,8 +28,8 @@ afterAll(async () => {
 let n = 0;
 const freshDir = () => join(root, `c${++n}`);
 const ha = (mutate?: (d: any) => void) => validClusterConfig((d) => { Object.assign(d, haClusterDoc()); mutate?.(d); });
-const render = (c: ClusterConfig, dir: string, extra: Partial<Parameters<typeof renderCluster>[1]> = {}) =>
-  renderCluster(c, { dir, ...goldenRenderOptions(), ...extra });
+const render = (c: ClusterConfig, dir: string, extra: Partial<Parameters<typeof renderCluster>[1]> = {}, deps: Parameters<typeof renderCluster>[2] = {}) =>
+  renderCluster(c, { dir, ...goldenRenderOptions(), ...extra }, deps);
 const keyKind = async (dir: string, path: string) => new X509Certificate(await readFile(join(dir, path))).publicKey.asymmetricKeyType;
 const ignition = async (dir: string, node: string) => JSON.parse(await readFile(join(dir, `ignition/${node}.ign`), 'utf8')) as IgnitionConfig;
 
@@ -202,7 +202,7 @@ describe('interrupted renders', () => {
     await render(await ha(), dir);
     const before = await snapshot(dir);
     const abort = new AbortController();
-    await expect(render(await ha((d) => (d.spec.nodes[4].labels = { x: 'y' })), dir, { signal: abort.signal, commitHooks: { afterStage: () => abort.abort() } }))
+    await expect(render(await ha((d) => (d.spec.nodes[4].labels = { x: 'y' })), dir, { signal: abort.signal }, { commitObserver: { afterStage: () => abort.abort() } }))
       .rejects.toMatchObject({ code: ExitCode.Interrupted, message: 'render interrupted before writing: the cluster directory is unchanged' });
     expect(await snapshot(dir)).toEqual(before);
     expect(existsSync(join(dir, '.nkd/staging'))).toBe(false);
@@ -212,7 +212,7 @@ describe('interrupted renders', () => {
     const dir = freshDir();
     await render(await ha(), dir);
     const abort = new AbortController();
-    const r = await render(await ha((d) => (d.spec.nodes[4].labels = { x: 'y' })), dir, { signal: abort.signal, commitHooks: { afterCommitRecord: () => abort.abort() } });
+    const r = await render(await ha((d) => (d.spec.nodes[4].labels = { x: 'y' })), dir, { signal: abort.signal }, { commitObserver: { afterCommitRecord: () => abort.abort() } });
     expect(r.written).toContain('kubeadm/worker-2.yaml');
     expect(await readFile(join(dir, 'kubeadm/worker-2.yaml'), 'utf8')).toContain('x=y');
     expect(existsSync(join(dir, '.nkd/commit.json'))).toBe(false);
