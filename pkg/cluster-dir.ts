@@ -4,7 +4,7 @@
  *
  * ```
  * manifest.json            every rendered file with its hash and mode
- * auth/admin.conf          the admin kubeconfig (0600)
+ * auth/admin.conf          the admin kubeconfig (0600); auth/super-admin.conf (kubeadm ≥ 1.29, nkd leaves)
  * auth/bootstrap-token     the join token (0600)
  * pki/…                    CAs and leaf certificates (keys 0600)
  * kubeadm/<node>.yaml      each node's kubeadm configuration (0600: it holds the token)
@@ -13,6 +13,7 @@
  * .nkd/state.json          what each asset was made from (safe to commit)
  * .nkd/journal.json        every resource the provider created, and completed phases
  * .nkd/nkd.log             the debug log of commands run on this directory
+ * .nkd/staging, .nkd/commit.json   a render's staged files and commit record while it commits
  * .gitignore               keeps every secret above out of git
  * ```
  */
@@ -23,6 +24,7 @@ export const CLUSTER_PATHS = {
   manifest: 'manifest.json',
   auth: 'auth',
   adminKubeconfig: 'auth/admin.conf',
+  superAdminKubeconfig: 'auth/super-admin.conf',
   bootstrapToken: 'auth/bootstrap-token',
   pki: 'pki',
   kubeadm: 'kubeadm',
@@ -31,6 +33,9 @@ export const CLUSTER_PATHS = {
   state: '.nkd/state.json',
   journal: '.nkd/journal.json',
   log: '.nkd/nkd.log',
+  /** render's staged files and commit record (docs/adr/0401). */
+  staging: '.nkd/staging',
+  commitRecord: '.nkd/commit.json',
   gitignore: '.gitignore',
 } as const;
 

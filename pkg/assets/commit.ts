@@ -1,16 +1,17 @@
 import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mapLimit } from '../worker-pool.js';
+import { CLUSTER_PATHS } from '../cluster-dir.js';
 
 /** Where a render stages its changed files before the commit point. */
-export const STAGING = '.nkd/staging';
+export const STAGING = CLUSTER_PATHS.staging;
 /** The commit record: once it exists, the staged render is the one that counts. */
-export const COMMIT = '.nkd/commit.json';
+export const COMMIT = CLUSTER_PATHS.commitRecord;
 
 /** Renames in flight while a commit moves files into place. */
 const MOVE_CONCURRENCY = 32;
 /** Bookkeeping files (manifest.json, .nkd/state.json) that move after every rendered file. */
-const LAST = new Set(['manifest.json', '.nkd/state.json']);
+const LAST = new Set<string>([CLUSTER_PATHS.manifest, CLUSTER_PATHS.state]);
 
 /** What a commit moves into place and deletes (relative paths). */
 export interface CommitRecord {

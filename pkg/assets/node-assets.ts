@@ -1,4 +1,4 @@
-import { nodeIgnitionPath, nodeKubeadmPath, nodeSecretBundlePath } from '../cluster-dir.js';
+import { CLUSTER_PATHS, nodeIgnitionPath, nodeKubeadmPath, nodeSecretBundlePath } from '../cluster-dir.js';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { platformOf } from '../infra/registry.js';
 import { splitSecrets } from '../ignition/two-stage.js';
@@ -32,9 +32,9 @@ export interface RenderedIgnition {
 }
 
 /** Asset name of a node's kubeadm file. */
-const kubeadmAssetName = (node: string): string => `kubeadm/${node}`;
+const kubeadmAssetName = (node: string): string => `${CLUSTER_PATHS.kubeadm}/${node}`;
 /** Asset name of a node's Ignition config. */
-export const ignitionAssetName = (node: string): string => `ignition/${node}`;
+export const ignitionAssetName = (node: string): string => `${CLUSTER_PATHS.ignition}/${node}`;
 
 /** The node's kubeadm configuration file (needs the token and the CA's discovery hash). */
 export function kubeadmAsset(c: ClusterConfig, node: ClusterNode): Asset<RenderedKubeadm> {

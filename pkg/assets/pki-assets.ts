@@ -18,11 +18,11 @@ export interface UserCA {
 
 /** Asset name of a CA. */
 export function caAssetName(id: CaId): string {
-  return { kubernetes: 'pki/ca', etcd: 'pki/etcd/ca', frontProxy: 'pki/front-proxy-ca' }[id];
+  return { kubernetes: `${CLUSTER_PATHS.pki}/ca`, etcd: `${CLUSTER_PATHS.pki}/etcd/ca`, frontProxy: `${CLUSTER_PATHS.pki}/front-proxy-ca` }[id];
 }
 
 /** Name of the service-account key asset. */
-export const SA_ASSET = 'pki/sa';
+export const SA_ASSET = `${CLUSTER_PATHS.pki}/sa`;
 /** Name of the bootstrap token asset. */
 export const TOKEN_ASSET = CLUSTER_PATHS.bootstrapToken;
 
@@ -147,10 +147,10 @@ export function serviceAccountAsset(keyType: KeyType): Asset<KeyPair> {
     dependencies: [],
     keys: [SA_ASSET],
     async generate(_parents, env) {
-      const text = await env.prior.read('pki/sa.key');
+      const text = await env.prior.read(`${SA_ASSET}.key`);
       let key: KeyPair;
       if (text !== undefined) {
-        key = await keyPairFromPem(text, 'pki/sa.key');
+        key = await keyPairFromPem(text, `${SA_ASSET}.key`);
       } else {
         if (env.prior.record(SA_ASSET)) throw lostSecret('pki/sa.key', 'the service-account key');
         key = await env.keys(SA_ASSET, keyType);
@@ -158,8 +158,8 @@ export function serviceAccountAsset(keyType: KeyType): Asset<KeyPair> {
       return {
         value: key,
         files: [
-          { path: 'pki/sa.key', contents: key.privatePem, secret: true },
-          { path: 'pki/sa.pub', contents: key.publicPem, secret: false },
+          { path: `${SA_ASSET}.key`, contents: key.privatePem, secret: true },
+          { path: `${SA_ASSET}.pub`, contents: key.publicPem, secret: false },
         ],
         inputsHash: inputsHash({ keyType }),
       };

@@ -82,7 +82,7 @@ export function caPlans(c: ClusterConfig): CaPlan[] {
   const days = c.spec.certificates.caValidityDays;
   const ca = (id: CaId, path: string, commonName: string): CaPlan => ({
     id,
-    path: `pki/${path}`,
+    path: `${CLUSTER_PATHS.pki}/${path}`,
     hostPath: `${PKI}/${path}`,
     spec: { commonName, usage: 'ca', validityDays: days },
   });
@@ -108,7 +108,7 @@ export function leafPlans(c: ClusterConfig): LeafPlan[] {
   const days = c.spec.certificates.leafValidityDays;
   const admins = hasSuperAdmin(c) ? 'kubeadm:cluster-admins' : 'system:masters';
   const shared = (path: string, ca: CaId, spec: Omit<CertSpec, 'validityDays'>): LeafPlan => ({
-    path: `pki/${path}`,
+    path: `${CLUSTER_PATHS.pki}/${path}`,
     hostPath: `${PKI}/${path}`,
     ca,
     spec: { ...spec, validityDays: days },
@@ -123,7 +123,7 @@ export function leafPlans(c: ClusterConfig): LeafPlan[] {
   const endpoint = k.controlPlaneEndpoint.host;
   for (const { n, ip } of cps) {
     const own = (path: string, ca: CaId, spec: Omit<CertSpec, 'validityDays'>): LeafPlan => ({
-      path: `pki/nodes/${n.name}/${path}`,
+      path: `${CLUSTER_PATHS.pki}/nodes/${n.name}/${path}`,
       hostPath: `${PKI}/${path}`,
       ca,
       node: n.name,
@@ -179,7 +179,7 @@ export function kubeconfigPlans(c: ClusterConfig): KubeconfigPlan[] {
   });
   if (hasSuperAdmin(c)) {
     plans.push({
-      path: 'auth/super-admin.conf',
+      path: CLUSTER_PATHS.superAdminKubeconfig,
       hostPath: '/etc/kubernetes/super-admin.conf',
       userName: 'kubernetes-super-admin',
       spec: { commonName: 'kubernetes-super-admin', organizations: ['system:masters'], usage: 'client', validityDays: days },
@@ -190,7 +190,7 @@ export function kubeconfigPlans(c: ClusterConfig): KubeconfigPlan[] {
   for (const [i, n] of (placed ? cps : []).entries()) {
     const local = serverUrl(controlPlaneIp(c, n), k.controlPlaneEndpoint.port);
     const own = (file: string, userName: string, spec: Omit<CertSpec, 'validityDays' | 'usage'>, server: string, nodes: string[]): KubeconfigPlan => ({
-      path: `auth/nodes/${n.name}/${file}`,
+      path: `${CLUSTER_PATHS.auth}/nodes/${n.name}/${file}`,
       hostPath: `/etc/kubernetes/${file}`,
       userName,
       spec: { ...spec, usage: 'client', validityDays: days },
