@@ -81,7 +81,4 @@ export class ClusterDir {
   nodeIgnition(node: string): string {
     return this.path(nodeIgnitionPath(node));
   }
-  nodeSecretBundle(node: string): string {
-    return this.path(nodeSecretBundlePath(node));
-  }
 }

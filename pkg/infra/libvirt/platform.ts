@@ -117,4 +117,5 @@ export const libvirtPlatform: Platform<LibvirtSettings> = {
   provider: providerHalf,
 };
 
-export { toJournal as libvirtJournalSettings, fromJournal as libvirtSettingsFromJournal };
+/** The journal record of libvirt settings (tests and benchmarks open journals themselves). */
+export { toJournal as libvirtJournalSettings };
