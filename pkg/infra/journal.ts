@@ -30,7 +30,7 @@ export interface JournalData {
   version: 1;
   clusterId: string;
   provider: string;
-  /** The platform's settings destroy needs without the cluster file (its PlatformProvider.toJournal; never secrets). */
+  /** The platform's settings destroy needs without the cluster file (its provider's journalSettings(); never secrets). */
   providerConfig: JsonObject;
   entries: JournalEntry[];
   phases: Record<string, PhaseRecord>;

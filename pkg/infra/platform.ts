@@ -41,13 +41,11 @@ export type BootDelivery =
       secondStageSource(config: ClusterConfig, node: ClusterNode): string;
     };
 
-/** The provider half of a platform: settings, journal record, and the provider itself. */
+/** The provider half of a platform: its settings, from the cluster file or the journal, and the provider. */
 export interface PlatformProvider<S = unknown> {
   /** The provider's settings from a resolved cluster file (throws a usage error if unusable). */
   settings(config: ClusterConfig): S;
-  /** What destroy and status need without the cluster file, recorded in the journal (no secrets). */
-  toJournal(settings: S): JsonObject;
-  /** Settings back from the journal's record; `file` names the journal in errors. */
+  /** Settings back from the record its provider's `journalSettings()` wrote; `file` names the journal in errors. */
   fromJournal(recorded: JsonObject, file: string): S;
   /** The provider for these settings. */
   open(settings: S): Provider;

@@ -9,7 +9,7 @@ import { baremetalPlatform } from './baremetal/platform.js';
 import type { Journal } from './journal.js';
 import { libvirtPlatform } from './libvirt/platform.js';
 import { openstackPlatform } from './openstack/platform.js';
-import type { JsonObject, Platform } from './platform.js';
+import type { Platform } from './platform.js';
 import type { Provider } from './types.js';
 
 const platforms = new Map<string, Platform>();
@@ -53,12 +53,6 @@ export function platformOf(config: ClusterConfig): Platform {
   return platformNamed(config.spec.platform);
 }
 
-/** A provider and the settings its journal records (so destroy works without the cluster file). */
-export interface ProviderChoice {
-  provider: Provider;
-  journalSettings: JsonObject;
-}
-
 async function providerHalf(p: Platform, what: string) {
   if (!p.provider) {
     throw usageError(`spec.platform: ${what} "${p.name}" cannot be deployed by this nkd yet`, 'use platform: libvirt, or `nkd render` and boot the hosts with the rendered Ignition yourself');
@@ -67,10 +61,9 @@ async function providerHalf(p: Platform, what: string) {
 }
 
 /** The provider for a cluster file's platform. */
-export async function providerForConfig(config: ClusterConfig): Promise<ProviderChoice> {
+export async function providerForConfig(config: ClusterConfig): Promise<Provider> {
   const half = await providerHalf(platformOf(config), 'platform');
-  const settings = half.settings(config);
-  return { provider: half.open(settings), journalSettings: half.toJournal(settings) };
+  return half.open(half.settings(config));
 }
 
 /** The provider recorded in a journal (destroy and status without the cluster file). */

@@ -4,6 +4,7 @@
  * journal, and destroys from the journal plus a sweep by cluster tag.
  */
 import type { Journal } from './journal.js';
+import type { JsonObject } from './platform.js';
 
 /** The size of a virtual machine (platforms whose `sizedNodes` is true). */
 export interface NodeSize {
@@ -122,6 +123,12 @@ export interface BootService {
 /** A provider: plan, apply, destroy (see docs/adr/0300-provider-contract-and-journal.md). */
 export interface Provider<N extends object = object> {
   readonly name: string;
+  /**
+   * What destroy and status need without the cluster file (the settings this provider runs
+   * with, as its platform's `fromJournal` reads them back): recorded in the journal, so never
+   * a secret.
+   */
+  journalSettings(): JsonObject;
   /** Checks the platform answers and, for 'deploy', that the inputs exist (image); creates nothing. */
   preflight(scope?: 'connect' | 'deploy'): Promise<void>;
   /** What apply would create, without asking the platform (a dry run while it is unreachable). */

@@ -76,13 +76,12 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
   const mode = opts.mode ?? 'deploy';
   const render = deps.render ?? renderWithAssets;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const chosen = deps.provider ? { provider: deps.provider, journalSettings: {} } : await providerForConfig(config);
-  const provider = chosen.provider;
+  const provider = deps.provider ?? (await providerForConfig(config));
   const jfile = journalPath(dir);
   if (mode === 'extend' && !(await Journal.read(jfile))) {
     throw usageError(`nkd extend: no deployed cluster in ${dir} (no ${jfile})`, 'run `nkd deploy` first, or point --dir at the cluster directory');
   }
-  const journal = await Journal.open(jfile, { clusterId: config.metadata.name, provider: provider.name, providerConfig: chosen.journalSettings });
+  const journal = await Journal.open(jfile, { clusterId: config.metadata.name, provider: provider.name, providerConfig: provider.journalSettings() });
   if (opts.dryRun) {
     try {
       const plan = await dryRunPlan({ config, dir, ui, provider, journal });

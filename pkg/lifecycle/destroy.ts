@@ -32,13 +32,8 @@ export async function destroy(opts: DestroyOptions, deps: DestroyDeps = {}): Pro
   if (!data && !opts.config) {
     throw usageError(`nkd destroy: no journal in ${dir} (${file})`, 'point --dir at the cluster directory, or give -f cluster.yaml to sweep that cluster\'s resources by tag');
   }
-  let provider = deps.provider;
-  let providerConfig: JsonObject = {};
-  if (!provider && opts.config) {
-    const c = await providerForConfig(opts.config);
-    provider = c.provider;
-    providerConfig = c.journalSettings;
-  }
+  let provider = deps.provider ?? (opts.config ? await providerForConfig(opts.config) : undefined);
+  const providerConfig: JsonObject = provider?.journalSettings() ?? {};
   const clusterId = data?.clusterId ?? opts.config?.metadata.name ?? '';
   if (opts.config && data && opts.config.metadata.name !== data.clusterId) {
     throw usageError(`nkd destroy: ${file} is cluster "${data.clusterId}", the cluster file names "${opts.config.metadata.name}"`, 'use the cluster file of this directory, or another --dir');

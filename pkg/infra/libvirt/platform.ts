@@ -8,8 +8,8 @@ import type { LibvirtSettings } from './settings.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** The journal's record: what destroy and status need without the cluster file. */
-function toJournal(s: LibvirtSettings): JsonObject {
+/** The journal's record of libvirt settings: what destroy and status need without the cluster file. */
+export function libvirtJournalSettings(s: LibvirtSettings): JsonObject {
   return { uri: s.uri, network: { name: s.network.name, mode: s.network.mode }, pool: { name: s.pool.name, path: s.pool.path } };
 }
 
@@ -28,7 +28,7 @@ function fromJournal(r: JsonObject): LibvirtSettings {
 
 async function providerHalf(): Promise<PlatformProvider<LibvirtSettings>> {
   const [{ LibvirtProvider }, { libvirtSettings }] = await Promise.all([import('./provider.js'), import('./settings.js')]);
-  return { settings: libvirtSettings, toJournal, fromJournal, open: (s) => new LibvirtProvider(s) };
+  return { settings: libvirtSettings, fromJournal, open: (s) => new LibvirtProvider(s) };
 }
 
 /** The node network of a libvirt cluster whose file sets no spec.network: the NAT network nkd creates. */
@@ -117,5 +117,3 @@ export const libvirtPlatform: Platform<LibvirtSettings> = {
   provider: providerHalf,
 };
 
-/** The journal record of libvirt settings (tests and benchmarks open journals themselves). */
-export { toJournal as libvirtJournalSettings };

@@ -9,7 +9,9 @@ import { destroyCluster, clusterStatus } from './destroy.js';
 import { inspectImage, type ImageInfo } from './image.js';
 import { getDomain, getNetwork, getPool, getVolume } from './inspect.js';
 import { names } from './names.js';
+import { libvirtJournalSettings } from './platform.js';
 import type { LibvirtSettings } from './settings.js';
+import type { JsonObject } from '../platform.js';
 import { openVirsh, VirshError, type Virsh } from './virsh.js';
 import type { DirectBoot } from './xml.js';
 
@@ -45,6 +47,10 @@ export class LibvirtProvider implements Provider<NodeSize> {
     private readonly deps: LibvirtDeps = {},
   ) {
     this.v = deps.virsh ?? openVirsh(settings.uri);
+  }
+
+  journalSettings(): JsonObject {
+    return libvirtJournalSettings(this.settings);
   }
 
   /** Checks that libvirt answers at the URI and the OS image is readable (creates nothing). */

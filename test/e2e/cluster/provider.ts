@@ -20,6 +20,11 @@ export class NspawnTestProvider implements Provider {
 
   constructor(private readonly machines: NspawnMachines) {}
 
+  /** Nothing to record: the test hands this provider to destroy itself (it is not in the registry). */
+  journalSettings(): Record<string, never> {
+    return {};
+  }
+
   async preflight(): Promise<void> {
     const c = this.machines.c;
     if (!existsSync(`${c.nodeRoot}/.nkd-complete`)) throw new Error(`no node root at ${c.nodeRoot}: run bash hack/env/50-cluster.sh`);

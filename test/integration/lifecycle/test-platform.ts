@@ -10,7 +10,7 @@ import type { Problems } from '../../../pkg/config/problems.js';
 import { startSecretBundleServer } from '../../../pkg/infra/boot-service.js';
 import { secretBundleUrl } from '../../../pkg/infra/boot-path.js';
 import type { Journal } from '../../../pkg/infra/journal.js';
-import type { Platform } from '../../../pkg/infra/platform.js';
+import type { JsonObject, Platform } from '../../../pkg/infra/platform.js';
 import type { BootService, DesiredCluster, DestroyReport, Host, Plan, Provider, ResourceStatus, RunOptions } from '../../../pkg/infra/types.js';
 import { applyIgnition, type Applied } from '../ignition/tools.js';
 
@@ -31,6 +31,10 @@ export const seenNodes: Array<Record<string, unknown>> = [];
 class PxeTestProvider implements Provider<PxeTestNode> {
   readonly name = 'pxetest';
   constructor(private readonly s: PxeTestSettings) {}
+
+  journalSettings(): JsonObject {
+    return { port: this.s.port };
+  }
 
   async preflight(): Promise<void> {}
 
@@ -117,7 +121,6 @@ export const pxeTestPlatform: Platform<PxeTestSettings> = {
   provider: () =>
     Promise.resolve({
       settings: (c) => ({ port: (c.spec as unknown as { pxetest: PxeTestSettings }).pxetest.port }),
-      toJournal: (s) => ({ port: s.port }),
       fromJournal: (r) => ({ port: Number(r.port) }),
       open: (s) => new PxeTestProvider(s),
     }),

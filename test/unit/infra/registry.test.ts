@@ -40,7 +40,7 @@ describe('the platform registry', () => {
   test('libvirt records structured settings in the journal and reads them back, and reads the flat record of older journals', async () => {
     const h = await half('libvirt');
     const settings = { uri: 'qemu+ssh://h/system', osImage: '/i.qcow2', domainType: 'kvm' as const, network: { mode: 'existing' as const, name: 'br', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, pool: { name: 'p', path: '/p' } };
-    const recorded = h.toJournal(settings);
+    const recorded = h.open(settings).journalSettings();
     expect(recorded).toEqual({ uri: 'qemu+ssh://h/system', network: { name: 'br', mode: 'existing' }, pool: { name: 'p', path: '/p' } });
     expect(h.fromJournal(JSON.parse(JSON.stringify(recorded)), 'j')).toMatchObject({ uri: 'qemu+ssh://h/system', network: { name: 'br', mode: 'existing' }, pool: { name: 'p', path: '/p' } });
     expect(h.fromJournal({ uri: 'qemu:///system', network: 'nkd-old', networkMode: 'nat', pool: 'nkd-old', poolPath: '/var/lib/libvirt/images/nkd-old' }, 'j'))
