@@ -138,8 +138,10 @@ export interface Provider<N extends object = object> {
   /**
    * Starts what the nodes need while they boot (two-stage platforms: the secret bundles, once
    * each). The lifecycle starts it before provisioning and stops it once the nodes are Ready.
+   * Offers only the nodes this plan creates: a running node took its bundle long ago, and a pod
+   * on it replaying its first stage must find nothing (extend, a resumed deploy).
    */
-  serve?(desired: DesiredCluster<N>, opts: RunOptions): Promise<BootService>;
+  serve?(plan: Plan<N>, opts: RunOptions): Promise<BootService>;
   /** Creates what the plan says; idempotent; records each resource before and after. */
   apply(plan: Plan<N>, journal: Journal, opts: RunOptions): Promise<Host[]>;
   /** Deletes the journal's resources, then sweeps by cluster tag; retries; reports. */

@@ -134,7 +134,7 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
           // Two-stage platforms: nodes fetch their secret bundles while they boot; the service runs until they are Ready.
           name: 'start the boot service',
           run: async () => {
-            boot = await provider.serve!(result.plan.desired, { progress: ui, signal: opts.signal });
+            boot = await provider.serve!(result.plan, { progress: ui, signal: opts.signal });
             ui.ok(`boot service on ${boot.url}: each node's secret bundle, to that node, once`);
           },
         }]

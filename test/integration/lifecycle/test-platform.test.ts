@@ -108,8 +108,28 @@ describe('a platform registered from test code', () => {
     const journal = JSON.parse(await readFile(journalPath(s.dir), 'utf8'));
     expect({ provider: journal.provider, settings: journal.providerConfig }).toEqual({ provider: 'pxetest', settings: { port } });
 
+    // extend: only the new machine's bundle is offered; a pod on a running node replaying that
+    // node's first stage finds nothing.
+    const extra = `worker-x${names[0]!.split('-').pop()}`;
+    const bigger = structuredClone(s.config);
+    const { ip: _ip, ...worker } = structuredClone(s.config.spec.nodes[1]!);
+    bigger.spec.nodes.push({ ...worker, name: extra });
+    cleanup.push(() => deleteNodes(kubeconfig, [extra]));
+    const replay: Record<string, number> = {};
+    await deploy({ config: bigger, dir: s.dir, baseDir: s.base, ui: capturedUi(), mode: 'extend', timeouts: { apiMs: 30_000, nodesMs: 30_000 } }, {
+      render,
+      observer: {
+        phaseDone: async (p) => {
+          if (p === 'start the boot service') replay[names[0]!] = (await fetch(`http://127.0.0.1:${port}/nkd/v1/secrets/${names[0]}`)).status;
+          if (p === 'provision') await registerReadyNodes(kubeconfig, [extra]);
+        },
+      },
+    });
+    expect(replay).toEqual({ [names[0]!]: 404 });
+    expect(existsSync(join(booted.get(extra)!.root, 'etc/nkd/kubeadm.yaml'))).toBe(true);
+
     const report = await destroy({ dir: s.dir, ui: capturedUi() });
-    expect(report.deleted.map((d) => d.name).sort()).toEqual([...names].sort());
+    expect(report.deleted.map((d) => d.name).sort()).toEqual([...names, extra].sort());
     expect(report.remaining).toEqual([]);
   });
 });

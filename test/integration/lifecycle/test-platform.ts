@@ -47,10 +47,12 @@ class PxeTestProvider implements Provider<PxeTestNode> {
     return Promise.resolve({ provider: this.name, clusterId: desired.clusterId, items, desired, warnings: [] });
   }
 
-  serve(desired: DesiredCluster<PxeTestNode>, opts: RunOptions): Promise<BootService> {
+  serve(plan: Plan<PxeTestNode>, opts: RunOptions): Promise<BootService> {
+    // Only the machines this plan creates: the others took their bundles when they booted.
+    const creating = new Set(plan.items.filter((i) => i.action === 'create').map((i) => i.node));
     return startSecretBundleServer({
       host: '127.0.0.1', port: this.s.port, progress: opts.progress,
-      bundles: desired.nodes.map((n) => ({ node: n.name, file: n.secretBundle!.path, sha512: n.secretBundle!.sha512 })),
+      bundles: plan.desired.nodes.filter((n) => creating.has(n.name)).map((n) => ({ node: n.name, file: n.secretBundle!.path, sha512: n.secretBundle!.sha512 })),
     });
   }
 
