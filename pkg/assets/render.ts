@@ -45,20 +45,14 @@ export interface RenderResult {
   keyType?: KeyType;
 }
 
-/** Options of {@link renderCluster}; everything past rotateBootstrapToken is for tests and tools. */
+/** What a render is asked to do. */
 export interface RenderOptions {
   dir: string;
   ui?: Ui;
-  /** The clock (default: now). */
-  now?: Date;
   /** Replace the bootstrap token (extend: the old one may have expired). */
   rotateBootstrapToken?: boolean;
   /** Directory relative paths in the cluster file are resolved against (LoadedConfig.baseDir; default: cwd). */
   baseDir?: string;
-  /** Random source per stream (default: the system's). Tests pass a seeded one. */
-  random?: (stream: string) => Random;
-  /** Where new keys come from (default: fresh keys). Golden tests pass fixture keys. */
-  keys?: KeySource;
   /** Aborted on SIGINT/SIGTERM: a render stopped before its commit writes nothing. */
   signal?: AbortSignal;
 }
@@ -68,8 +62,18 @@ export interface RenderOptions {
  * Ignition config per node, manifest.json and .nkd/state.json. Reuses the previous render's
  * CAs, keys and token; writes only files whose bytes changed; atomic (old or new, never a mix).
  */
-/** What a render is built from besides its options: an observer of the store's commit (the atomicity tests). */
+/**
+ * Where a render's clock, randomness and keys come from, and who watches its commit: the real
+ * ones by default; golden renders pass a fixed clock, seeded randomness and fixture keys, the
+ * atomicity tests an observer that interrupts the commit.
+ */
 export interface RenderDeps {
+  /** The clock (default: now). */
+  now?: Date;
+  /** Random source per stream (default: the system's). */
+  random?: (stream: string) => Random;
+  /** Where new keys come from (default: fresh keys, in child processes). */
+  keys?: KeySource;
   commitObserver?: CommitObserver;
 }
 
@@ -84,8 +88,8 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions, d
   // Resolved settings first, wherever they came from, so the resolved cluster.yaml reads the same either way.
   const config: ClusterConfig = { ...given, spec: { ...given.spec, certificates: { keyType, leafCertificates, ...given.spec.certificates } } };
   const assets = renderAssets(config, inputs);
-  const procs = opts.keys ? undefined : new KeyProcesses();
-  const pool = new KeyPool(opts.keys ?? procs!.keys, { signal: opts.signal });
+  const procs = deps.keys ? undefined : new KeyProcesses();
+  const pool = new KeyPool(deps.keys ?? procs!.keys, { signal: opts.signal });
   const stopProcs = (): void => procs?.close();
   opts.signal?.addEventListener('abort', stopProcs, { once: true });
   if (!store.state) {
@@ -97,8 +101,8 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions, d
   }
   const notes: string[] = [];
   const env: GenerateEnv = {
-    now: opts.now ?? new Date(),
-    random: opts.random ?? (() => systemRandom),
+    now: deps.now ?? new Date(),
+    random: deps.random ?? (() => systemRandom),
     keys: pool.keys,
     prior: store.prior(),
     rotateBootstrapToken: opts.rotateBootstrapToken ?? false,

@@ -72,17 +72,21 @@ export interface StatusOptions {
   /** Admin kubeconfig (default <dir>/auth/admin.conf). */
   kubeconfig?: string;
   apiTimeoutMs?: number;
-  /** An injected provider (not closed); default: the journal's, from the registry. */
+}
+
+/** What status is built from: the journal's provider from the registry and the clock, unless injected. */
+export interface StatusDeps {
+  /** An injected provider (not closed). */
   provider?: Provider;
   now?: Date;
 }
 
 /** `nkd status`: nodes and versions from the API, certificate expiry, provider resources. */
-export async function clusterStatus(opts: StatusOptions): Promise<StatusReport> {
+export async function clusterStatus(opts: StatusOptions, deps: StatusDeps = {}): Promise<StatusReport> {
   const { dir } = opts;
   const data = await Journal.read(new ClusterDir(dir).journal);
   const kubeconfig = opts.kubeconfig ?? new ClusterDir(dir).adminKubeconfig;
-  const certificates = await certificateExpiry(dir, opts.now);
+  const certificates = await certificateExpiry(dir, deps.now);
   if (!data && certificates.length === 0) {
     throw usageError(`nkd status: ${dir} is not a cluster directory (no journal, no pki/)`, 'point --dir at the directory nkd render or nkd deploy wrote');
   }
@@ -111,14 +115,14 @@ export async function clusterStatus(opts: StatusOptions): Promise<StatusReport> 
   }
   if (data) {
     const journal = await Journal.open(journalPath(dir), { clusterId: data.clusterId, provider: data.provider });
-    const provider = opts.provider ?? (await providerForJournal(journal));
+    const provider = deps.provider ?? (await providerForJournal(journal));
     report.provider = provider.name;
     try {
       report.resources = await provider.status(journal);
     } catch (e) {
       report.resources = journal.entries().map((x) => ({ kind: x.kind, name: x.name, inJournal: true, state: `unknown (${(e as Error).message})` }));
     } finally {
-      if (!opts.provider) await provider.close();
+      if (!deps.provider) await provider.close();
     }
   }
   return report;

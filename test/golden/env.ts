@@ -39,7 +39,7 @@ export function goldenRandom(seed = 'golden'): (stream: string) => Random {
   return (stream) => seededRandom(`${seed}/${stream}`);
 }
 
-/** The render options that make output byte-stable. */
-export function goldenRenderOptions(seed = 'golden'): { now: Date; keys: KeySource; random: (stream: string) => Random } {
+/** The render dependencies that make output byte-stable: a fixed clock, fixture keys, seeded randomness. */
+export function goldenRenderDeps(seed = 'golden'): { now: Date; keys: KeySource; random: (stream: string) => Random } {
   return { now: GOLDEN_NOW, keys: fixtureKeys, random: goldenRandom(seed) };
 }

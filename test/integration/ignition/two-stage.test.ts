@@ -13,7 +13,7 @@ import { renderCluster, type RenderResult } from '../../../pkg/assets/render.js'
 import { startSecretBundleServer } from '../../../pkg/infra/boot-service.js';
 import type { BootService, Progress } from '../../../pkg/infra/types.js';
 import { validClusterConfig } from '../../fixtures/cluster.js';
-import { goldenRenderOptions } from '../../golden/env.js';
+import { goldenRenderDeps } from '../../golden/env.js';
 import { freePort } from '../../harness/ports.js';
 import { applyIgnition, requireTools, type Applied } from './tools.js';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
     d.spec.baremetal = { httpAddress: '127.0.0.1', httpPort: port };
     d.spec.nodes.forEach((n: any, i: number) => (n.mac ??= `52:54:00:00:07:0${i + 1}`));
   });
-  r = await renderCluster(config, { dir: join(scratch, 'cluster'), ...goldenRenderOptions() });
+  r = await renderCluster(config, { dir: join(scratch, 'cluster') }, goldenRenderDeps());
 });
 
 afterAll(async () => {

@@ -61,7 +61,7 @@ describe('nkd status and nkd destroy', () => {
     const { dir, names, provider } = await deployed();
     await mkdir(join(dir, 'pki'), { recursive: true });
     await certificate(join(dir, 'pki', 'ca.crt'), 20);
-    const report = await clusterStatus({ dir, provider });
+    const report = await clusterStatus({ dir }, { provider });
     expect(report.api.version).toMatch(/^v1\./);
     expect(report.nodes.filter((n) => names.includes(n.name)).map((n) => [n.name, n.ready, n.kubelet])).toEqual(names.map((n) => [n, true, 'v1.34.1']));
     expect(report.certificates).toEqual([expect.objectContaining({ file: 'pki/ca.crt', daysLeft: 20 })]);

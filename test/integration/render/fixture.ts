@@ -32,7 +32,7 @@ export async function renderHa(version: string, mutate?: (doc: Record<string, an
   doc.spec.kubernetes.version = version;
   mutate?.(doc);
   const { config } = await loadClusterText(toYaml(doc), { file: join(root, 'cluster.yaml'), env: {} });
-  const result = await renderCluster(config, { dir: join(root, 'cluster'), keys });
+  const result = await renderCluster(config, { dir: join(root, 'cluster') }, { keys });
   return { root, result };
 }
 

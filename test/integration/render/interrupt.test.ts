@@ -63,7 +63,7 @@ afterAll(async () => {
 test('a render killed at any point leaves the old or the new render, never a mix', async () => {
   const dir = join(root, 'cluster');
   const { config } = await loadClusterText(toYaml(doc('a')), { file: join(root, 'a.yaml'), env: {} });
-  await renderCluster(config, { dir, keys: fixtureKeys });
+  await renderCluster(config, { dir }, { keys: fixtureKeys });
   const outcomes: string[] = [];
   let pool = 'a';
   for (const delay of [150, 400, 700, 1000, 1300, 1600, 2000, 2500, 3000, 4000]) {

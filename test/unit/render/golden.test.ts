@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClusterConfig } from '../../../pkg/config/load.js';
 import { renderCluster } from '../../../pkg/assets/render.js';
-import { goldenRenderOptions } from '../../golden/env.js';
+import { goldenRenderDeps } from '../../golden/env.js';
 import { copyTree, GOLDEN_DIR, goldenFixtures, listTree } from '../../golden/tree.js';
 
 // Renders under a loaded CI machine can pass jest's 5 s default.
@@ -33,7 +33,7 @@ describe('golden render trees', () => {
     const file = join(GOLDEN_DIR, name, 'cluster.yaml');
     const { config, baseDir } = await loadClusterConfig({ file, env: {} });
     const out = join(scratch, name);
-    await renderCluster(config, { dir: out, baseDir, ...goldenRenderOptions() });
+    await renderCluster(config, { dir: out, baseDir }, goldenRenderDeps());
     const expectedDir = join(GOLDEN_DIR, name, 'tree');
     if (update) await copyTree(out, expectedDir);
     const got = await listTree(out);

@@ -12,7 +12,7 @@ import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import type { KeySource } from '../../../pkg/pki/keys.js';
 import { ExitCode, type NkdError } from '../../../pkg/ui/errors.js';
 import { haClusterDoc, validClusterConfig } from '../../fixtures/cluster.js';
-import { goldenRenderOptions } from '../../golden/env.js';
+import { goldenRenderDeps } from '../../golden/env.js';
 import { listTree } from '../../golden/tree.js';
 import { fileText } from '../ignition/decode.js';
 
@@ -29,7 +29,7 @@ let n = 0;
 const freshDir = () => join(root, `c${++n}`);
 const ha = (mutate?: (d: any) => void) => validClusterConfig((d) => { Object.assign(d, haClusterDoc()); mutate?.(d); });
 const render = (c: ClusterConfig, dir: string, extra: Partial<Parameters<typeof renderCluster>[1]> = {}, deps: Parameters<typeof renderCluster>[2] = {}) =>
-  renderCluster(c, { dir, ...goldenRenderOptions(), ...extra }, deps);
+  renderCluster(c, { dir, ...extra }, { ...goldenRenderDeps(), ...deps });
 const keyKind = async (dir: string, path: string) => new X509Certificate(await readFile(join(dir, path))).publicKey.asymmetricKeyType;
 const ignition = async (dir: string, node: string) => JSON.parse(await readFile(join(dir, `ignition/${node}.ign`), 'utf8')) as IgnitionConfig;
 
@@ -189,7 +189,7 @@ describe('interrupted renders', () => {
       if (++asked === 1) setImmediate(() => abort.abort());
       return new Promise(() => {});
     };
-    await expect(renderCluster(await ha(), { dir, keys: stuck, signal: abort.signal })).rejects.toMatchObject({
+    await expect(renderCluster(await ha(), { dir, signal: abort.signal }, { keys: stuck })).rejects.toMatchObject({
       code: ExitCode.Interrupted,
       message: 'render interrupted before writing: the cluster directory is unchanged',
     });

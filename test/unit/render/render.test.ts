@@ -10,7 +10,7 @@ import { selfSignedCA } from '../../../pkg/pki/certs.js';
 import { seededRandom } from '../../../pkg/pki/random.js';
 import { loadClusterText } from '../../../pkg/config/load.js';
 import { haClusterDoc, toYaml, validClusterConfig, validClusterDoc } from '../../fixtures/cluster.js';
-import { fixtureKeys, goldenRenderOptions, GOLDEN_NOW } from '../../golden/env.js';
+import { fixtureKeys, goldenRenderDeps, GOLDEN_NOW } from '../../golden/env.js';
 import { listTree } from '../../golden/tree.js';
 
 // Renders under a loaded CI machine can pass jest's 5 s default.
@@ -37,7 +37,7 @@ const ha = (mutate?: (d: any) => void) => validClusterConfig((d) => { Object.ass
 const leaves = (d: any): void => void (d.spec.certificates = { ...d.spec.certificates, leafCertificates: 'nkd' });
 const haLeaves = (mutate?: (d: any) => void) => ha((d) => { leaves(d); mutate?.(d); });
 const render = (c: ClusterConfig, dir: string, extra: Partial<Parameters<typeof renderCluster>[1]> = {}) =>
-  renderCluster(c, { dir, ...goldenRenderOptions(), ...extra });
+  renderCluster(c, { dir, ...extra }, goldenRenderDeps());
 
 async function snapshot(dir: string): Promise<Map<string, string>> {
   const m = new Map<string, string>();
@@ -84,7 +84,7 @@ describe('render', () => {
     const before = await snapshot(dir);
     const mtime = (await stat(join(dir, 'pki/ca.key'))).mtimeMs;
     // A different clock and random source: reuse must not depend on them.
-    const r = await renderCluster(c, { dir, now: new Date(), keys: fixtureKeys });
+    const r = await renderCluster(c, { dir }, { now: new Date(), keys: fixtureKeys });
     expect(r.written).toEqual([]);
     expect(await snapshot(dir)).toEqual(before);
     expect((await stat(join(dir, 'pki/ca.key'))).mtimeMs).toBe(mtime);
@@ -96,7 +96,7 @@ describe('render', () => {
     await render(c, a);
     const b = freshDir();
     await cp(a, b, { recursive: true });
-    await renderCluster(c, { dir: b, keys: fixtureKeys });
+    await renderCluster(c, { dir: b }, { keys: fixtureKeys });
     expect(await snapshot(b)).toEqual(await snapshot(a));
   });
 
@@ -191,7 +191,7 @@ describe('render', () => {
     await render(c, dir);
     const oldToken = (await readFile(join(dir, 'auth/bootstrap-token'), 'utf8')).trim();
     const ca = await readFile(join(dir, 'pki/ca.crt'), 'utf8');
-    const r = await renderCluster(c, { dir, keys: fixtureKeys, rotateBootstrapToken: true });
+    const r = await renderCluster(c, { dir, rotateBootstrapToken: true }, { keys: fixtureKeys });
     const token = (await readFile(join(dir, 'auth/bootstrap-token'), 'utf8')).trim();
     expect(token).not.toBe(oldToken);
     expect(r.written).toEqual(expect.arrayContaining(['kubeadm/master-1.yaml', 'kubeadm/worker-1.yaml', 'ignition/worker-2.ign']));

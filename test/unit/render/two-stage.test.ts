@@ -13,7 +13,7 @@ import { mergeIgnition } from '../../../pkg/ignition/merge.js';
 import { sha512Hex } from '../../../pkg/ignition/pointer.js';
 import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import { allPlatforms } from '../../../pkg/infra/registry.js';
-import { goldenRenderOptions } from '../../golden/env.js';
+import { goldenRenderDeps } from '../../golden/env.js';
 import { GOLDEN_DIR, goldenFixtures } from '../../golden/tree.js';
 import { decodeResource } from '../ignition/decode.js';
 
@@ -70,7 +70,7 @@ describe.each(twoStage)('platform %s: first stage and secret bundle', (platform)
     doc.spec.access = { ...doc.spec.access, passwordHash: '$6$nkdtest$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV' };
     const { config, baseDir } = await loadClusterText(yaml.dump(doc), { file: join(GOLDEN_DIR, fixture, 'cluster.yaml'), env: {} });
     const dir = join(scratch, fixture);
-    const r = await renderCluster(config, { dir, baseDir, ...goldenRenderOptions() });
+    const r = await renderCluster(config, { dir, baseDir }, goldenRenderDeps());
     const token = (await readFile(join(dir, 'auth', 'bootstrap-token'), 'utf8')).trim();
     // The whole config of the fixture's own golden render: its .ign, merged with its bundle when it is two-stage itself.
     const whole = async (name: string): Promise<IgnitionConfig> => {
