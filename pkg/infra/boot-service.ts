@@ -16,12 +16,23 @@ export interface BundleOffer {
   clientIp?: string;
 }
 
+/**
+ * More routes on the same service (the bare-metal iPXE chain): a request whose path starts
+ * with `prefix` goes to `handle`, tried in order before the secret-bundle route.
+ */
+export interface BootRoute {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+}
+
 /** Where the service listens and what it serves. */
 export interface SecretBundleServerOptions {
   host: string;
   port: number;
   bundles: BundleOffer[];
   progress: Progress;
+  /** Routes tried before the secret bundles (none by default). */
+  routes?: BootRoute[];
 }
 
 const normalizeIp = (ip: string | undefined): string => (ip ?? '').replace(/^::ffff:/, '');
@@ -40,6 +51,8 @@ export async function startSecretBundleServer(opts: SecretBundleServerOptions): 
       res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${text}\n`);
     };
     const path = (req.url ?? '').split('?')[0] ?? '';
+    const route = opts.routes?.find((r) => path.startsWith(r.prefix));
+    if (route) return route.handle(req, res);
     const offer = byPath.get(path);
     const from = normalizeIp(req.socket.remoteAddress);
     if (req.method !== 'GET') return reply(405, 'only GET');
