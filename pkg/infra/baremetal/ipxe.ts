@@ -9,7 +9,7 @@
  * - nestos-config's 35nestos-live/nestos-livepxe-rootfs.sh fetches the live rootfs from
  *   `nestos.live.rootfs_url` (HTTP or HTTPS only);
  * - `initrd=main` with `initrd --name main` is how a UEFI kernel finds its initramfs (the
- *   CoreOS iPXE examples); `ip=<ip>::<gateway>:<netmask>:<hostname>::none` and `nameserver=`
+ *   CoreOS iPXE examples); `ip=<ip>::<gateway>:<netmask>:<hostname>:<interface>:none` and `nameserver=`
  *   are dracut's static network (dracut.cmdline(7)), forwarded to the first boot by the
  *   installer service (its PERSIST_DRACUT_NET_PARAMS);
  * - `${net0/mac}` is iPXE's MAC setting of the first NIC (ipxe.org/cfg/mac: "chain
@@ -34,6 +34,7 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const URL_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%/+=,-]*)?(\?[A-Za-z0-9._~%/+=,-]*)?$/;
 const DEVICE = /^\/dev\/[A-Za-z0-9._+:/-]+$/;
 const IPV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+const IFACE = /^[A-Za-z0-9._-]{1,15}$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** One kernel-command-line word with nothing iPXE or the kernel would read as syntax. */
 const KARG = /^[A-Za-z0-9._/:=,+%?~-]+$/;
@@ -56,7 +57,8 @@ export interface IpxeMachine {
   node: string;
   mac: string;
   installDevice: string;
-  network?: { ip: string; gateway: string; netmask: string; dns: string[] };
+  /** The live system's static network; `iface` empty: dracut/NetworkManager pick the device. */
+  network?: { ip: string; gateway: string; netmask: string; dns: string[]; iface: string };
 }
 
 /** What the machine scripts are made of: the boot service's URL, the live images, the hosts. */
@@ -112,8 +114,10 @@ export function ipxeBootFrom(config: ClusterConfig, baseUrl?: string): IpxeBoot 
       const addrs = [n.ip, net?.gateway ?? '', ...(net?.dnsServers ?? [])];
       if (!net || !netmask || !addrs.every((a) => IPV4.test(a))) {
         problems.push(`spec.nodes[${i}].ip: the static network for the live system needs spec.network (cidr, gateway, dnsServers) as IPv4 addresses`);
+      } else if (net.interface !== undefined && !IFACE.test(net.interface)) {
+        problems.push(`spec.network.interface: invalid value ${JSON.stringify(net.interface)}: must be an interface name of letters, digits and . _ -`);
       } else {
-        m.network = { ip: n.ip, gateway: net.gateway, netmask, dns: [...net.dnsServers] };
+        m.network = { ip: n.ip, gateway: net.gateway, netmask, dns: [...net.dnsServers], iface: net.interface ?? '' };
       }
     }
     boot.machines.push(m);
@@ -155,7 +159,7 @@ export function renderChainScript(baseUrl: string): string {
 export function machineKernelArgs(boot: IpxeBoot, m: IpxeMachine): string[] {
   const args = [`nestos.live.rootfs_url=${boot.rootfsUrl}`, `nestos.inst.install_dev=${m.installDevice}`];
   if (m.network) {
-    args.push(`ip=${m.network.ip}::${m.network.gateway}:${m.network.netmask}:${m.node}::none`, ...m.network.dns.map((d) => `nameserver=${d}`), 'rd.neednet=1');
+    args.push(`ip=${m.network.ip}::${m.network.gateway}:${m.network.netmask}:${m.node}:${m.network.iface}:none`, ...m.network.dns.map((d) => `nameserver=${d}`), 'rd.neednet=1');
   }
   return args;
 }

@@ -98,6 +98,11 @@ describe('iPXE scripts', () => {
     );
   });
 
+  test('spec.network.interface names the device of the live system\'s static network', async () => {
+    const b = ipxeBootFrom(await bareMetal((d) => (d.spec.network.interface = 'enp1s0')));
+    expect(renderMachineScript(b, b.machines[0]!, TOKEN)).toContain(' ip=10.231.0.11::10.231.0.1:255.255.255.0:master-1:enp1s0:none nameserver=10.231.0.1 ');
+  });
+
   test('a node without an ip uses DHCP, and its own install device', async () => {
     const b = ipxeBootFrom(await bareMetal((d) => (d.spec.nodes[1].baremetal = { installDevice: '/dev/disk/by-path/pci-0000:00:1f.2-ata-1' })));
     const m = b.machines.find((x) => x.node === 'worker-1')!;
