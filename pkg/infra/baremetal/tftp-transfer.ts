@@ -45,7 +45,7 @@ export async function byteSource(handle: FileHandle, size: number, mode: 'octet'
 }
 
 /** How a transfer ended. */
-export type TransferOutcome = { ok: true; bytes: number; blocks: number } | { ok: false; reason: string };
+export type TransferOutcome = { ok: true; bytes: number; blocks: number; retransmissions: number } | { ok: false; reason: string };
 
 /** What a transfer needs. */
 export interface TransferParams {
@@ -74,6 +74,7 @@ export class Transfer {
   private sent = 0;
   private pending: Buffer = Buffer.alloc(0);
   private tries = 0;
+  private retransmissions = 0;
   private timer: NodeJS.Timeout | undefined;
   private last = false;
   private reading = false;
@@ -141,6 +142,7 @@ export class Transfer {
       return;
     }
     this.tries++;
+    this.retransmissions++;
     this.transmit();
   }
 
@@ -157,7 +159,7 @@ export class Transfer {
     }
     if (this.reading || m.readUInt16BE(2) !== (this.seq & 0xffff)) return; // duplicate or stray ACK
     this.clearTimer();
-    if (this.last) void this.finish({ ok: true, bytes: this.sent, blocks: this.seq });
+    if (this.last) void this.finish({ ok: true, bytes: this.sent, blocks: this.seq, retransmissions: this.retransmissions });
     else void this.next();
   }
 

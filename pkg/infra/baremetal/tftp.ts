@@ -170,7 +170,8 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     const client = normalizeIp(from.address);
     if (outcome.ok) {
       served.push({ client, file: file.name });
-      opts.progress.ok(`TFTP: sent ${file.name} to ${client} (${outcome.bytes} bytes, ${outcome.blocks} blocks of ${agreed.blksize})`);
+      const resent = outcome.retransmissions > 0 ? `, ${outcome.retransmissions} retransmitted` : '';
+      opts.progress.ok(`TFTP: sent ${file.name} to ${client} (${outcome.bytes} bytes, ${outcome.blocks} blocks of ${agreed.blksize}${resent})`);
     } else opts.progress.warn(`TFTP: transfer of ${file.name} to ${client} failed: ${outcome.reason}`);
   };
 
