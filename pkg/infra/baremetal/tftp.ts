@@ -12,7 +12,7 @@ import { normalizeIp } from '../boot-service.js';
 import type { Progress } from '../types.js';
 import { errorPacket, MAX_BLKSIZE, negotiate, Opcode, oackPacket, parseReadRequest, TftpErrorCode, type TftpErrorCodeValue, type TftpRefusal } from './tftp-packet.js';
 import { openTftpFile } from './tftp-path.js';
-import { byteSource, MAX_NETASCII_BYTES, Transfer } from './tftp-transfer.js';
+import { byteSource, MAX_NETASCII_BYTES, Transfer, type ByteSource } from './tftp-transfer.js';
 
 /** Where the server listens and what it serves. */
 export interface TftpServerOptions {
@@ -137,7 +137,13 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
       await file.handle.close();
       return refuse(from, { ok: false, code: TftpErrorCode.NotDefined, reason: `${file.name} is too large for netascii mode: use octet` }, 'a read');
     }
-    const source = await byteSource(file.handle, file.stats.size, rrq.mode);
+    let source: ByteSource;
+    try {
+      source = await byteSource(file.handle, file.stats.size, rrq.mode);
+    } catch (e) {
+      await file.handle.close().catch(() => undefined);
+      return refuse(from, { ok: false, code: TftpErrorCode.NotDefined, reason: `${file.name}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})` }, 'a read');
+    }
     const agreed = negotiate(rrq.options, source.size, limits);
     const socket = createSocket(type);
     try {
