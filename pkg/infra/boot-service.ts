@@ -35,7 +35,8 @@ export interface SecretBundleServerOptions {
   routes?: BootRoute[];
 }
 
-const normalizeIp = (ip: string | undefined): string => (ip ?? '').replace(/^::ffff:/, '');
+/** A client address as the nodes' IPs are written (IPv4-mapped IPv6 addresses unmapped). */
+export const normalizeIp = (ip: string | undefined): string => (ip ?? '').replace(/^::ffff:/, '');
 
 /**
  * nkd's second-stage server: hands each node its secret bundle (an Ignition config with the

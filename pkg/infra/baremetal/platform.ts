@@ -3,6 +3,7 @@
  * from nkd's boot service; what is served before a host is known may be read by anyone on the
  * segment, so the served config is a secret-free first stage and the secret bundle is handed
  * to that host only, once. Its provider is not built yet: render works, deploy says so.
+ * For `boot: pxe` the read-only TFTP server it will start is built (./tftp.ts, docs/deploy.md).
  */
 import { secretBundleUrl } from '../boot-path.js';
 import type { Platform } from '../platform.js';
