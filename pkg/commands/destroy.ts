@@ -1,11 +1,11 @@
 import { Journal } from '../infra/journal.js';
 import { checkClusterDir, clusterDir } from '../lifecycle/cluster-dir.js';
-import { journalPath } from '../lifecycle/deploy.js';
 import { destroy } from '../lifecycle/destroy.js';
 import { ExitCode, NkdError, usageError } from '../ui/errors.js';
 import { plural } from '../ui/output.js';
 import { canAsk, confirm } from '../ui/prompt.js';
 import { loadClusterFile, type CommandContext } from './context.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 /** The flags of `nkd destroy`, as parsed. */
 export interface DestroyFlags {
@@ -26,12 +26,12 @@ export async function destroyCommand(c: CommandContext, o: DestroyFlags, ask: { 
   const shown = c.dir ?? config?.metadata.name ?? dir;
   if (!config) await checkClusterDir('destroy', dir, shown);
   c.ui.log.useClusterDir(dir);
-  const journal = await Journal.read(journalPath(dir));
+  const journal = await Journal.read(new ClusterDir(dir).journal);
   const cluster = journal?.clusterId ?? config?.metadata.name ?? '';
   const owned = (journal?.entries ?? []).filter((e) => e.owned);
   if (o.dryRun) {
     const lines = [
-      `destroy would delete ${plural(owned.length, 'resource')} of cluster ${cluster} recorded in ${journalPath(dir)}${journal ? '' : ' (no journal)'}:`,
+      `destroy would delete ${plural(owned.length, 'resource')} of cluster ${cluster} recorded in ${new ClusterDir(dir).journal}${journal ? '' : ' (no journal)'}:`,
       ...owned.map((e) => `- delete ${e.kind} ${e.name}`),
       ...(journal?.entries ?? []).filter((e) => !e.owned).map((e) => `  keep   ${e.kind} ${e.name} (not the cluster's own)`),
       `then sweep ${journal?.provider ?? config?.spec.platform ?? 'the platform'} for resources tagged with cluster ${cluster} (not checked in a dry run)`,

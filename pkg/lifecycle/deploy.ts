@@ -15,9 +15,6 @@ import { formatPlan } from './plan-output.js';
 import { renderWithAssets, type RenderFn, type RenderResult } from './render-port.js';
 import { ClusterDir } from '../cluster-dir.js';
 
-/** The journal of a cluster directory. */
-export const journalPath = (dir: string): string => new ClusterDir(dir).journal;
-
 export { DEFAULT_TIMEOUTS } from './timeouts.js';
 
 /** What deploy and extend are asked to do. */
@@ -77,7 +74,7 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
   const render = deps.render ?? renderWithAssets;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const provider = deps.provider ?? (await providerForConfig(config));
-  const jfile = journalPath(dir);
+  const jfile = new ClusterDir(dir).journal;
   if (mode === 'extend' && !(await Journal.read(jfile))) {
     throw usageError(`nkd extend: no deployed cluster in ${dir} (no ${jfile})`, 'run `nkd deploy` first, or point --dir at the cluster directory');
   }
@@ -139,8 +136,6 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
           },
         }]
       : [];
-    const cluster = await clusterPhases({ ...opts, ...deps }, () => must(rendered), result, timeouts);
-    const ready = cluster.findIndex((p) => p.name === 'wait for Ready nodes') + 1;
     const stopping: Phase[] = provider.serve
       ? [{
           name: 'stop the boot service',
@@ -160,9 +155,7 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
           result.hosts = await provider.apply(result.plan, journal, { progress: ui, signal: opts.signal });
         },
       },
-      ...cluster.slice(0, ready),
-      ...stopping,
-      ...cluster.slice(ready),
+      ...(await clusterPhases({ ...opts, ...deps }, () => must(rendered), result, timeouts, stopping)),
     ];
     await runPhases(apply, { ui, signal: opts.signal, journal, afterPhase });
   } finally {
@@ -206,8 +199,11 @@ function joinTokenPhase(opts: DeployOptions, rendered: () => RenderResult): Phas
   };
 }
 
-/** The phases after provisioning: they talk to the cluster through the admin kubeconfig. */
-async function clusterPhases(opts: DeployOptions & LifecycleDeps, rendered: () => RenderResult, result: DeployResult, timeouts: { apiMs: number; nodesMs: number }): Promise<Phase[]> {
+/**
+ * The phases after provisioning: they talk to the cluster through the admin kubeconfig.
+ * `afterNodesReady` run right after the node wait (the boot service stops there).
+ */
+async function clusterPhases(opts: DeployOptions & LifecycleDeps, rendered: () => RenderResult, result: DeployResult, timeouts: { apiMs: number; nodesMs: number }, afterNodesReady: Phase[]): Promise<Phase[]> {
   const { config, ui, signal } = opts;
   const kube = await import('../kube/index.js');
   const hostLook = (node: string): string | undefined => {
@@ -255,6 +251,7 @@ async function clusterPhases(opts: DeployOptions & LifecycleDeps, rendered: () =
         });
       },
     },
+    ...afterNodesReady,
     {
       name: 'apply post-hook manifests',
       run: async () => {

@@ -5,7 +5,7 @@ import { providerForConfig, providerForJournal } from '../infra/registry.js';
 import type { DestroyReport, Provider } from '../infra/types.js';
 import { NkdError, usageError, wrapError } from '../ui/errors.js';
 import type { Ui } from '../ui/output.js';
-import { journalPath } from './deploy.js';
+import { ClusterDir } from '../cluster-dir.js';
 
 /** What destroy needs: the directory; the cluster file only when the journal is gone. */
 export interface DestroyOptions {
@@ -27,7 +27,7 @@ export interface DestroyDeps {
  */
 export async function destroy(opts: DestroyOptions, deps: DestroyDeps = {}): Promise<DestroyReport> {
   const { dir, ui } = opts;
-  const file = journalPath(dir);
+  const file = new ClusterDir(dir).journal;
   const data = await Journal.read(file);
   if (!data && !opts.config) {
     throw usageError(`nkd destroy: no journal in ${dir} (${file})`, 'point --dir at the cluster directory, or give -f cluster.yaml to sweep that cluster\'s resources by tag');

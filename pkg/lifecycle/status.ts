@@ -5,7 +5,6 @@ import { providerForJournal } from '../infra/registry.js';
 import { Journal, type PhaseRecord } from '../infra/journal.js';
 import type { Provider, ResourceStatus } from '../infra/types.js';
 import { usageError } from '../ui/errors.js';
-import { journalPath } from './deploy.js';
 import { ClusterDir } from '../cluster-dir.js';
 
 /** One certificate of the cluster directory and when it expires. */
@@ -114,7 +113,7 @@ export async function clusterStatus(opts: StatusOptions, deps: StatusDeps = {}):
     report.api.error = (e as Error).message;
   }
   if (data) {
-    const journal = await Journal.open(journalPath(dir), { clusterId: data.clusterId, provider: data.provider });
+    const journal = await Journal.open(new ClusterDir(dir).journal, { clusterId: data.clusterId, provider: data.provider });
     const provider = deps.provider ?? (await providerForJournal(journal));
     report.provider = provider.name;
     try {

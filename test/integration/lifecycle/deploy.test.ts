@@ -7,11 +7,11 @@ import { LibvirtProvider } from '../../../pkg/infra/libvirt/provider.js';
 import { libvirtSettings } from '../../../pkg/infra/libvirt/settings.js';
 import { openVirsh, type Virsh } from '../../../pkg/infra/libvirt/virsh.js';
 import { listDomains } from '../../../pkg/infra/libvirt/inspect.js';
-import { journalPath } from '../../../pkg/lifecycle/deploy.js';
 import { Journal } from '../../../pkg/infra/journal.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { ExitCode, NkdError } from '../../../pkg/ui/errors.js';
 import { capturedUi, deployWith, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
+import { ClusterDir } from '../../../pkg/cluster-dir.js';
 
 // jest ignores a project-level testTimeout: every test here may wait on real daemons.
 jest.setTimeout(120_000);
@@ -73,7 +73,7 @@ describe('nkd deploy (lifecycle phases)', () => {
     expect(ui.text()).toMatch(/✓ wait for Ready nodes \(\d/);
     expect(ui.out()).toContain(`export KUBECONFIG=${join(dir, 'auth', 'admin.conf')}`);
     expect((await listDomains(v)).filter((d) => d.startsWith('demo-')).sort()).toEqual(names.map((n) => `demo-${n}`).sort());
-    const journal = JSON.parse(await readFile(journalPath(dir), 'utf8'));
+    const journal = JSON.parse(await readFile(new ClusterDir(dir).journal, 'utf8'));
     expect(Object.keys(journal.phases)).toEqual(result.phases.map((p) => p.name).slice(3));
   });
 
@@ -84,7 +84,7 @@ describe('nkd deploy (lifecycle phases)', () => {
     expect(result.dryRun).toBe(true);
     expect(ui.out()).toMatch(/^\+ create network nkd-demo/m);
     expect(ui.out()).toMatch(/plan \(libvirt, cluster demo\): 9 to create, 0 to update, 0 to adopt, 0 unchanged/);
-    expect(await Journal.read(journalPath(dir))).toBeUndefined();
+    expect(await Journal.read(new ClusterDir(dir).journal)).toBeUndefined();
     expect((await listDomains(v)).filter((d) => d.startsWith('demo-'))).toEqual([]);
   });
 

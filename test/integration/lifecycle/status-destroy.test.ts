@@ -10,9 +10,9 @@ import { listDomains, listNetworks, listPools } from '../../../pkg/infra/libvirt
 import { destroy } from '../../../pkg/lifecycle/destroy.js';
 import { clusterStatus, formatStatus } from '../../../pkg/lifecycle/status.js';
 import { Journal } from '../../../pkg/infra/journal.js';
-import { journalPath } from '../../../pkg/lifecycle/deploy.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { capturedUi, deployWith, deleteNodes, fakeRender, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
+import { ClusterDir } from '../../../pkg/cluster-dir.js';
 
 // jest ignores a project-level testTimeout: every test here may wait on real daemons.
 jest.setTimeout(120_000);
@@ -83,7 +83,7 @@ describe('nkd status and nkd destroy', () => {
     expect((await listDomains(v)).filter((d) => d.startsWith('demo-'))).toEqual([]);
     expect(await listNetworks(v)).toEqual(['default']);
     expect(await listPools(v)).toEqual(['default-pool']);
-    expect((await Journal.read(journalPath(dir)))?.entries).toEqual([]);
+    expect((await Journal.read(new ClusterDir(dir).journal))?.entries).toEqual([]);
     const again = await destroy({ dir, ui: capturedUi() }, { provider });
     expect(again.deleted).toEqual([]);
   });
@@ -95,12 +95,12 @@ describe('nkd status and nkd destroy', () => {
     const err = (await destroy({ dir, ui: capturedUi() }, { provider }).catch((e: unknown) => e)) as Error & { details: string[] };
     expect(err.message).toBe('1 resource of cluster demo remain after destroy');
     expect(err.details).toEqual(['pool nkd-demo: pool still holds someone-elses.img']);
-    expect((await Journal.read(journalPath(dir)))?.entries.map((e) => `${e.kind} ${e.name} ${e.state}`)).toEqual(['pool nkd-demo deleting']);
+    expect((await Journal.read(new ClusterDir(dir).journal))?.entries.map((e) => `${e.kind} ${e.name} ${e.state}`)).toEqual(['pool nkd-demo deleting']);
   }, 60_000);
 
   it('sweeps by cluster tag when the journal is lost, given the cluster file', async () => {
     const { dir, config, provider } = await deployed();
-    await rm(journalPath(dir));
+    await rm(new ClusterDir(dir).journal);
     const ui = capturedUi();
     const report = await destroy({ dir, ui, config }, { provider });
     expect(ui.text()).toContain('! no journal in');

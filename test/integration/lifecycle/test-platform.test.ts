@@ -12,7 +12,7 @@ import { copyFile, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderWithAssets, type RenderFn } from '../../../pkg/lifecycle/render-port.js';
-import { deploy, journalPath } from '../../../pkg/lifecycle/deploy.js';
+import { deploy } from '../../../pkg/lifecycle/deploy.js';
 import { destroy } from '../../../pkg/lifecycle/destroy.js';
 import { registerPlatform, unregisterPlatform } from '../../../pkg/infra/registry.js';
 import { NkdError } from '../../../pkg/ui/errors.js';
@@ -21,6 +21,7 @@ import { freePort } from '../../harness/ports.js';
 import { requireTools } from '../ignition/tools.js';
 import { capturedUi, deleteNodes, registerReadyNodes, scratchCluster } from './lifecycle-fixture.js';
 import { booted, pxeTestPlatform, seenNodes } from './test-platform.js';
+import { ClusterDir } from '../../../pkg/cluster-dir.js';
 
 jest.setTimeout(180_000);
 
@@ -105,7 +106,7 @@ describe('a platform registered from test code', () => {
     expect(existsSync(join(booted.get(names[0]!)!.root, 'etc/kubernetes/pki/ca.key'))).toBe(true);
     expect(ui.text()).toMatch(/boot service: node .* took its secret bundle/);
 
-    const journal = JSON.parse(await readFile(journalPath(s.dir), 'utf8'));
+    const journal = JSON.parse(await readFile(new ClusterDir(s.dir).journal, 'utf8'));
     expect({ provider: journal.provider, settings: journal.providerConfig }).toEqual({ provider: 'pxetest', settings: { port } });
 
     // extend: only the new machine's bundle is offered; a pod on a running node replaying that
