@@ -11,6 +11,15 @@ import { WrittenObjects } from '../kube/written.js';
 import type { HostExecutor } from './executor.js';
 import * as steps from './host-steps.js';
 
+/**
+ * How long a requested reboot may take to show as a new boot ID before the agent asks again. A
+ * `systemctl reboot` whose command fails may still have taken the host down (the shutdown kills
+ * the command on its way), so a failed request is not a failed upgrade: the boot ID decides.
+ */
+const REBOOT_RETRY_MS = 3 * 60_000;
+/** Reboot requests (this process's and restarted agents' together) before the node fails. */
+const REBOOT_REQUESTS = 5;
+
 /** The node agent for one host. */
 export class NodeAgent {
   /** True until the first sync after start (a pending reboot is re-issued then). */
@@ -87,8 +96,8 @@ export class NodeAgent {
     if (host.phase === HostPhase.rebooting) {
       const id = await steps.bootId(this.exec);
       if (id === host.preRebootBootId) {
-        if (fresh) await steps.reboot(this.exec); // the agent restarted before the host went down
-        return nu;
+        // the agent restarted before the host went down, or the host did not go down in time
+        return fresh || this.rebootOverdue(host) ? this.requestReboot(nu, host) : nu;
       }
       const b = await steps.booted(this.exec);
       await this.reportNode();
@@ -122,10 +131,7 @@ export class NodeAgent {
       }
       const id = await steps.bootId(this.exec);
       if (needReboot) {
-        host = { ...host, phase: HostPhase.rebooting, step: HostStep.reboot, preRebootBootId: id };
-        nu = await this.writeHost(nu, host); // record the old boot ID before the host goes down
-        try { await steps.reboot(this.exec); } catch (e) { await fail(HostStep.reboot, e); }
-        return nu;
+        return this.requestReboot(nu, { ...host, phase: HostPhase.rebooting, step: HostStep.reboot, preRebootBootId: id, rebootRequests: 0 });
       }
       if (spec.kubernetesVersion && !done.has(HostStep.kubeletRestart)) {
         host = { ...host, step: HostStep.kubeletRestart };
@@ -162,16 +168,46 @@ export class NodeAgent {
         // Never booted the target: nothing to roll back from.
         return this.writeHost(nu, { ...host, phase: HostPhase.rolledBack, bootId: id, bootedImage: b?.image, bootedDeployment: b?.checksum, message: 'already on the previous deployment' });
       }
-      nu = await this.writeHost(nu, { ...host, phase: HostPhase.running, step: HostStep.rollback, preRebootBootId: id });
-    } else if (!fresh) {
+      host = { ...host, phase: HostPhase.running, step: HostStep.rollback, preRebootBootId: id, rebootRequests: 0 };
+      nu = await this.writeHost(nu, host);
+    } else if (!fresh && !this.rebootOverdue(host)) {
       return nu; // reboot already requested
     }
     try {
       // Idempotent: roll back only while the target is still the default (first) deployment.
       if ((await steps.deployments(this.exec))[0]?.image === target) await steps.rollback(this.exec);
-      await steps.reboot(this.exec);
     } catch (e) {
       return this.writeHost(nu, { ...host, phase: HostPhase.failed, step: HostStep.rollback, message: `rollback: ${(e as Error).message}` });
+    }
+    return this.requestReboot(nu, host);
+  }
+
+  /** Whether the last reboot request is older than {@link REBOOT_RETRY_MS} (the host is still on the same boot). */
+  private rebootOverdue(host: HostReport): boolean {
+    const at = host.rebootRequestedAt ? Date.parse(host.rebootRequestedAt) : NaN;
+    return !Number.isFinite(at) || this.now().getTime() - at >= REBOOT_RETRY_MS;
+  }
+
+  /**
+   * Records a reboot request (the old boot ID is already in `host`), then asks the host to
+   * reboot. A failing `systemctl reboot` is recorded, not fatal: the next boot ID tells whether
+   * the host went down. After {@link REBOOT_REQUESTS} requests on the same boot the node fails.
+   */
+  private async requestReboot(nu: NodeUpgrade, host: HostReport): Promise<NodeUpgrade> {
+    const requests = (host.rebootRequests ?? 0) + 1;
+    if (requests > REBOOT_REQUESTS) {
+      return this.writeHost(nu, {
+        ...host, phase: HostPhase.failed, bootId: host.preRebootBootId,
+        message: `the host did not reboot: still on boot ${host.preRebootBootId} after ${REBOOT_REQUESTS} reboot requests${host.message ? ` (last: ${host.message})` : ''}`,
+      });
+    }
+    const asked: HostReport = { ...host, rebootRequests: requests, rebootRequestedAt: this.now().toISOString(), message: `reboot requested (${requests}/${REBOOT_REQUESTS})` };
+    nu = await this.writeHost(nu, asked); // before the host goes down
+    try {
+      await steps.reboot(this.exec);
+    } catch (e) {
+      // The host may be going down already; the API server may be out of reach for this write.
+      nu = await this.writeHost(nu, { ...asked, message: `reboot requested (${requests}/${REBOOT_REQUESTS}); ${(e as Error).message}` }).catch(() => nu);
     }
     return nu;
   }

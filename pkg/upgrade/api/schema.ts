@@ -284,6 +284,8 @@ export const nodeUpgradeStatusSchema = {
         message: { type: 'string' },
         bootId: { type: 'string' },
         preRebootBootId: { type: 'string' },
+        rebootRequests: { type: 'integer', minimum: 0, description: 'Reboot requests made on the boot preRebootBootId names.' },
+        rebootRequestedAt: time,
         bootedImage: { type: 'string' },
         bootedDeployment: { type: 'string' },
         updatedAt: time,

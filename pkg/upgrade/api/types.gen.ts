@@ -302,6 +302,11 @@ export interface NodeUpgradeStatus {
     message?: string;
     bootId?: string;
     preRebootBootId?: string;
+    /**
+     * Reboot requests made on the boot preRebootBootId names.
+     */
+    rebootRequests?: number;
+    rebootRequestedAt?: string;
     bootedImage?: string;
     bootedDeployment?: string;
     updatedAt?: string;

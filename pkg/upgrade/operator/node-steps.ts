@@ -212,7 +212,9 @@ export async function advanceNode(ctx: StepContext, input: NodeUpgrade, node: V1
         return { nu, requeueMs: 0 };
       }
       if (h?.phase === HostPhase.failed) {
-        const reason = h.step === HostStep.reboot ? Reason.bootedOldDeployment : Reason.hostStepsFailed;
+        // a reboot that happened (a new boot ID) into the old deployment, or a host step that failed
+        const bootedOld = h.step === HostStep.reboot && !!h.bootId && h.bootId !== h.preRebootBootId;
+        const reason = bootedOld ? Reason.bootedOldDeployment : Reason.hostStepsFailed;
         nu = await setStatus(ctx, nu, { phase: Phase.failed, reason, message: h.message ?? 'a host step failed', finishedAt: ctx.now.toISOString() },
           { type: 'Warning', reason, message: h.message ?? 'a host step failed' });
         return { nu };

@@ -24,6 +24,7 @@ import { destroy } from '../../../pkg/lifecycle/destroy.js';
 import { Ui } from '../../../pkg/ui/output.js';
 import { decodeResource } from '../../unit/ignition/decode.js';
 import { sh, shTry, waitFor } from './host.js';
+import { withDiagnostics } from './diagnose.js';
 import { clients, waitControlPlanePods, waitPodsReady, webDeployment } from './kube-checks.js';
 import { NspawnTestProvider } from './provider.js';
 import { clusterFile, SITE, startSite, testNodes, VERSIONS, type Site } from './site.js';
@@ -128,6 +129,57 @@ describe('a real cluster from nkd deploy', () => {
   });
 });
 
+/** The upgrade step: the CLI, the admin's cordons, and what every node runs afterwards. */
+async function upgradeThreeNodes(admin: string): Promise<void> {
+  const { kc, core, apps } = clients(admin);
+  const api = new ClientNodeApi(kc, 'nkd-e2e');
+  await waitPodsReady(core, 'nkd-system', 'app.kubernetes.io/name=nkd-upgrade-operator', 1, 5 * MIN);
+  await waitPodsReady(core, 'nkd-system', 'app.kubernetes.io/name=nkd-upgrade-agent', 3, 5 * MIN);
+  // a workload that may lose one pod at a time, allowed onto the control plane too
+  const guarded = webDeployment('guarded', busybox, 'worker-1', 2) as any;
+  delete guarded.spec.template.spec.nodeSelector;
+  guarded.spec.template.spec.tolerations = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }];
+  const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'guarded', namespace: 'default' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } };
+  await applyObjects(kc, [guarded, pdb as never], { source: 'the e2e test' });
+  await waitPodsReady(core, 'default', 'app=guarded', 2, 5 * MIN);
+  const cordon = (name: string, on: boolean) => core.patchNode({ name, body: [{ op: 'replace', path: '/spec/unschedulable', value: on }] }, setHeaderOptions('Content-Type', 'application/json-patch+json'));
+  // the admin cordons worker-2 for reasons of their own before the rollout
+  await cordon('worker-2', true);
+
+  const t0 = performance.now();
+  const cli = shTry(['node', 'dist/cmd/nkd/main.js', 'upgrade', '--dir', dir, '--name', 'e2e', '--kubernetes-version', VERSIONS.upgradeTo, '--os-image', site.osImages[VERSIONS.upgradeTo]!, '--max-unavailable', '2'], { timeoutMs: 40 * MIN });
+  const phase = async (node: string) => (await api.listNodeUpgrades()).find((r) => r.spec.nodeName === node)?.status?.phase;
+  // worker-2 is held back, and the Upgrade says why
+  const held = await waitFor('the Upgrade to name worker-2 as cordoned by someone else', async () => {
+    const u = await api.getUpgrade('e2e');
+    return u?.status?.waiting?.find((w) => w.node === 'worker-2' && w.reason === 'NodeCordoned');
+  }, 10 * MIN, 2000);
+  expect(held.message).toBeTruthy();
+  // worker-1 finishes its turn; then the admin cordons it and lets worker-2 go
+  await waitFor('worker-1 to reach the target', async () => ((await phase('worker-1')) === 'Succeeded' ? true : undefined), 20 * MIN, 2000);
+  await cordon('worker-1', true);
+  await cordon('worker-2', false);
+  const up = await cli;
+  figures['upgrade of 3 nodes, admin waits included (s)'] = Math.round(performance.now() - t0) / 1000;
+  ui.info(up.out.slice(-3000));
+  expect(up.code).toBe(0);
+
+  const nodes = (await core.listNode()).items;
+  expect(Object.fromEntries(nodes.map((n) => [n.metadata!.name, n.status!.nodeInfo!.kubeletVersion]))).toEqual({ 'cp-1': 'v1.37.2', 'worker-1': 'v1.37.2', 'worker-2': 'v1.37.2' });
+  expect((await kc.makeApiClient(VersionApi).getCode()).gitVersion).toBe('v1.37.2');
+  // the operator lifted only its own cordons
+  expect(Object.fromEntries(nodes.map((n) => [n.metadata!.name, !!n.spec!.unschedulable]))).toEqual({ 'cp-1': false, 'worker-1': true, 'worker-2': false });
+  for (const node of ['cp-1', 'worker-1', 'worker-2']) {
+    const booted = (JSON.parse(await site.machines.exec(node, ['rpm-ostree', 'status', '--json'])) as { deployments: Array<{ booted?: boolean; 'container-image-reference'?: string }> }).deployments.find((d) => d.booted);
+    expect(booted?.['container-image-reference']).toBe(`ostree-unverified-registry:${site.osImages[VERSIONS.upgradeTo]}`);
+  }
+  // every control-plane pod runs the new version's image
+  const cpImages = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'tier=control-plane' })).items.flatMap((p) => p.spec!.containers.map((c) => c.image!));
+  expect(cpImages.filter((i) => /kube-(apiserver|controller-manager|scheduler)/.test(i)).every((i) => i.endsWith(':v1.37.2'))).toBe(true);
+  // the guarded workload is whole again; its PDB was respected by every drain (the eviction API refuses otherwise)
+  await waitFor('the guarded Deployment to have 2 ready pods', async () => ((await apps.readNamespacedDeployment({ name: 'guarded', namespace: 'default' })).status?.readyReplicas === 2 ? true : undefined), 5 * MIN, 2000);
+}
+
 describe('extend, upgrade and destroy the real cluster', () => {
   test('extend adds a worker that joins with the fresh join token', async () => {
     const before = (await readFile(join(dir, 'auth', 'bootstrap-token'), 'utf8')).trim();
@@ -147,53 +199,8 @@ describe('extend, upgrade and destroy the real cluster', () => {
   });
 
   test('nkd upgrade rolls Kubernetes 1.37.2 (stand-in) and a new OS image through the real operator and agents: drains honour a PodDisruptionBudget, an admin cordon holds a node back with a reason, a node the admin cordons after its turn stays cordoned', async () => {
-    const { kc, core, apps } = clients(join(dir, 'auth', 'admin.conf'));
-    const api = new ClientNodeApi(kc, 'nkd-e2e');
-    await waitPodsReady(core, 'nkd-system', 'app.kubernetes.io/name=nkd-upgrade-operator', 1, 5 * MIN);
-    await waitPodsReady(core, 'nkd-system', 'app.kubernetes.io/name=nkd-upgrade-agent', 3, 5 * MIN);
-    // a workload that may lose one pod at a time, allowed onto the control plane too
-    const guarded = webDeployment('guarded', busybox, 'worker-1', 2) as any;
-    delete guarded.spec.template.spec.nodeSelector;
-    guarded.spec.template.spec.tolerations = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }];
-    const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'guarded', namespace: 'default' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } };
-    await applyObjects(kc, [guarded, pdb as never], { source: 'the e2e test' });
-    await waitPodsReady(core, 'default', 'app=guarded', 2, 5 * MIN);
-    const cordon = (name: string, on: boolean) => core.patchNode({ name, body: [{ op: 'replace', path: '/spec/unschedulable', value: on }] }, setHeaderOptions('Content-Type', 'application/json-patch+json'));
-    // the admin cordons worker-2 for reasons of their own before the rollout
-    await cordon('worker-2', true);
-
-    const t0 = performance.now();
-    const cli = shTry(['node', 'dist/cmd/nkd/main.js', 'upgrade', '--dir', dir, '--name', 'e2e', '--kubernetes-version', VERSIONS.upgradeTo, '--os-image', site.osImages[VERSIONS.upgradeTo]!, '--max-unavailable', '2'], { timeoutMs: 40 * MIN });
-    const phase = async (node: string) => (await api.listNodeUpgrades()).find((r) => r.spec.nodeName === node)?.status?.phase;
-    // worker-2 is held back, and the Upgrade says why
-    const held = await waitFor('the Upgrade to name worker-2 as cordoned by someone else', async () => {
-      const u = await api.getUpgrade('e2e');
-      return u?.status?.waiting?.find((w) => w.node === 'worker-2' && w.reason === 'NodeCordoned');
-    }, 10 * MIN, 2000);
-    expect(held.message).toBeTruthy();
-    // worker-1 finishes its turn; then the admin cordons it and lets worker-2 go
-    await waitFor('worker-1 to reach the target', async () => ((await phase('worker-1')) === 'Succeeded' ? true : undefined), 20 * MIN, 2000);
-    await cordon('worker-1', true);
-    await cordon('worker-2', false);
-    const up = await cli;
-    figures['upgrade of 3 nodes, admin waits included (s)'] = Math.round(performance.now() - t0) / 1000;
-    ui.info(up.out.slice(-3000));
-    expect(up.code).toBe(0);
-
-    const nodes = (await core.listNode()).items;
-    expect(Object.fromEntries(nodes.map((n) => [n.metadata!.name, n.status!.nodeInfo!.kubeletVersion]))).toEqual({ 'cp-1': 'v1.37.2', 'worker-1': 'v1.37.2', 'worker-2': 'v1.37.2' });
-    expect((await kc.makeApiClient(VersionApi).getCode()).gitVersion).toBe('v1.37.2');
-    // the operator lifted only its own cordons
-    expect(Object.fromEntries(nodes.map((n) => [n.metadata!.name, !!n.spec!.unschedulable]))).toEqual({ 'cp-1': false, 'worker-1': true, 'worker-2': false });
-    for (const node of ['cp-1', 'worker-1', 'worker-2']) {
-      const booted = (JSON.parse(await site.machines.exec(node, ['rpm-ostree', 'status', '--json'])) as { deployments: Array<{ booted?: boolean; 'container-image-reference'?: string }> }).deployments.find((d) => d.booted);
-      expect(booted?.['container-image-reference']).toBe(`ostree-unverified-registry:${site.osImages[VERSIONS.upgradeTo]}`);
-    }
-    // every control-plane pod runs the new version's image
-    const cpImages = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'tier=control-plane' })).items.flatMap((p) => p.spec!.containers.map((c) => c.image!));
-    expect(cpImages.filter((i) => /kube-(apiserver|controller-manager|scheduler)/.test(i)).every((i) => i.endsWith(':v1.37.2'))).toBe(true);
-    // the guarded workload is whole again; its PDB was respected by every drain (the eviction API refuses otherwise)
-    await waitFor('the guarded Deployment to have 2 ready pods', async () => ((await apps.readNamespacedDeployment({ name: 'guarded', namespace: 'default' })).status?.readyReplicas === 2 ? true : undefined), 5 * MIN, 2000);
+    const admin = join(dir, 'auth', 'admin.conf');
+    await withDiagnostics((t) => ui.info(t), admin, site.machines, ['cp-1', 'worker-1', 'worker-2'], () => upgradeThreeNodes(admin));
   });
 
   test('destroy leaves nothing of the cluster: machines, network namespaces, cgroups', async () => {

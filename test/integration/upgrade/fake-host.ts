@@ -13,6 +13,8 @@ export interface HostFaults {
   kubeadmFails?: boolean;
   /** The next reboot comes up in the old deployment. */
   bootIntoOld?: boolean;
+  /** `systemctl reboot` exits by a signal (the shutdown killed it), whether or not the host goes down. */
+  rebootCommandKilled?: boolean;
 }
 
 let seq = 0;
@@ -77,7 +79,7 @@ export class FakeHost implements HostExecutor {
     if (cmd === 'systemctl reboot') {
       this.rebootRequested = true;
       this.onReboot?.();
-      return this.ok();
+      return this.faults.rebootCommandKilled ? { code: 1, stdout: '', stderr: '' } : this.ok();
     }
     return { code: 127, stdout: '', stderr: `fake host: unknown command: ${cmd}` };
   }

@@ -127,6 +127,18 @@ describe('the upgrade operator under faults (real API server, simulated nodes)',
     expect(rec?.status?.host?.bootedImage).toBe(OLD_IMAGE);
   });
 
+  it('finishes a node whose reboot command was killed by its own shutdown: the new boot ID decides, not the exit code', async () => {
+    const cp = await sim.addNode('cp-0', { controlPlane: true });
+    cp.host.faults.rebootCommandKilled = true;
+    await sim.startOperator('op-a', namespace);
+    const up = await sim.createUpgrade('killedreboot', { osImage: NEW_IMAGE, ...fast });
+    await sim.untilCondition(up.metadata.name, 'Available', 'True', 60_000);
+    const rec = (await sim.records(up.metadata.name)).get(cp.name);
+    expect(rec?.status).toMatchObject({ phase: 'Succeeded' });
+    expect(rec?.status?.host).toMatchObject({ phase: 'Done', bootedImage: NEW_IMAGE, rebootRequests: 1 });
+    expect(cp.host.actions().filter((a) => a === 'systemctl reboot')).toHaveLength(1);
+  });
+
   it('rolls the OS back when the health gate fails after the reboot', async () => {
     const cp = await sim.addNode('cp-0', { controlPlane: true });
     cp.staysNotReadyAfterReboot = true;

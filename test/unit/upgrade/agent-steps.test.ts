@@ -92,6 +92,38 @@ describe('the node agent against a fake host', () => {
     expect(host.actions().filter((c) => c === 'systemctl reboot')).toHaveLength(2);
   });
 
+  it('takes a reboot command killed by the shutdown for a request, and the new boot ID decides', async () => {
+    const { host, agent, latest } = setup();
+    host.faults.rebootCommandKilled = true;
+    await agent().sync(latest());
+    expect(latest().status?.host).toMatchObject({ phase: 'Rebooting', step: 'Reboot', rebootRequests: 1 });
+    expect(latest().status?.host?.message).toMatch(/^reboot requested \(1\/5\); systemctl reboot exited 1/);
+    host.completeReboot();
+    await agent().sync(latest());
+    expect(latest().status?.host).toMatchObject({ phase: 'Done', bootedImage: NEW, completedSteps: ['Rebase', 'KubeadmUpgrade', 'Reboot'] });
+  });
+
+  it('asks again when the host stays on its boot, and fails the node after five requests, naming the boot', async () => {
+    const { api, host, latest } = setup();
+    let now = Date.parse('2026-11-23T02:00:00Z');
+    const a = new NodeAgent(api, host, 'n1', () => new Date(now));
+    await a.sync(latest());
+    await a.sync(latest()); // an event a minute later: not yet overdue
+    expect(host.actions().filter((c) => c === 'systemctl reboot')).toHaveLength(1);
+    for (let i = 0; i < 4; i++) {
+      now += 3 * 60_000;
+      await a.sync(latest());
+    }
+    expect(host.actions().filter((c) => c === 'systemctl reboot')).toHaveLength(5);
+    expect(latest().status?.host).toMatchObject({ phase: 'Rebooting', rebootRequests: 5 });
+    now += 3 * 60_000;
+    await a.sync(latest());
+    expect(host.actions().filter((c) => c === 'systemctl reboot')).toHaveLength(5);
+    const h = latest().status!.host!;
+    expect(h).toMatchObject({ phase: 'Failed', step: 'Reboot' });
+    expect(h.message).toBe(`the host did not reboot: still on boot ${h.preRebootBootId} after 5 reboot requests (last: reboot requested (5/5))`);
+  });
+
   it('upgrades Kubernetes alone with kubeadm and a kubelet restart, without a reboot', async () => {
     const { host, agent, latest } = setup({ osImage: undefined, kubeadmAction: 'node' });
     await agent().sync(latest());
