@@ -12,8 +12,11 @@ export interface BundleOffer {
   /** The bundle file render wrote (read when served, checked against sha512). */
   file: string;
   sha512: string;
-  /** When known, the only address the bundle is handed to (the node's fixed IP). */
-  clientIp?: string;
+  /**
+   * The only address the bundle is handed to: the node's fixed IP, or (a function) one learnt
+   * while it boots — undefined until then, and nothing is handed over before.
+   */
+  clientIp?: string | (() => string | undefined);
 }
 
 /**
@@ -33,6 +36,8 @@ export interface SecretBundleServerOptions {
   progress: Progress;
   /** Routes tried before the secret bundles (none by default). */
   routes?: BootRoute[];
+  /** Called when a node took its bundle (the bare-metal provider waits on it). */
+  onServed?: (node: string) => void;
 }
 
 /** A client address as the nodes' IPs are written (IPv4-mapped IPv6 addresses unmapped). */
@@ -62,8 +67,9 @@ export async function startSecretBundleServer(opts: SecretBundleServerOptions): 
       opts.progress.warn(`boot service: refused a second request for node ${offer.node}'s secret bundle (from ${from}): it is served once`);
       return reply(410, 'already served');
     }
-    if (offer.clientIp && offer.clientIp !== from) {
-      opts.progress.warn(`boot service: refused node ${offer.node}'s secret bundle to ${from} (only ${offer.clientIp} may fetch it)`);
+    const only = typeof offer.clientIp === 'function' ? offer.clientIp() ?? 'no address yet' : offer.clientIp;
+    if (only !== undefined && only !== from) {
+      opts.progress.warn(`boot service: refused node ${offer.node}'s secret bundle to ${from} (only ${only} may fetch it)`);
       return reply(403, 'not for this address');
     }
     const bytes = await readFile(offer.file);
@@ -75,6 +81,7 @@ export async function startSecretBundleServer(opts: SecretBundleServerOptions): 
     res.writeHead(200, { 'content-type': 'application/vnd.coreos.ignition+json', 'content-length': bytes.length, 'cache-control': 'no-store' });
     res.end(bytes);
     opts.progress.ok(`boot service: node ${offer.node} took its secret bundle (from ${from})`);
+    opts.onServed?.(offer.node);
   };
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {

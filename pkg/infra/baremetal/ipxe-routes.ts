@@ -25,6 +25,8 @@ export interface IpxeRoutesOptions {
   /** The token store (default: a new one with the real clock). */
   tokens?: OneTimeTokens;
   tokenTtlMs?: number;
+  /** Called when a node took its script or its first stage, with the address it came from (the provider's waits). */
+  onEvent?: (node: string, what: 'script' | 'first-stage', from: string) => void;
 }
 
 const reply = (res: ServerResponse, code: number, text: string, type = 'text/plain; charset=utf-8'): void => {
@@ -62,7 +64,8 @@ export function ipxeRoutes(opts: IpxeRoutesOptions): BootRoute[] {
       }
       const token = tokens.issue(m.node, m.mac, ttl);
       opts.progress.info(`boot service: node ${m.node} (${m.mac}, from ${from(req)}) took its iPXE script (token ${tokenTag(token)})`);
-      return reply(res, 200, renderMachineScript(opts.boot, m, token));
+      reply(res, 200, renderMachineScript(opts.boot, m, token));
+      opts.onEvent?.(m.node, 'script', from(req));
     },
   };
 
@@ -91,6 +94,7 @@ export function ipxeRoutes(opts: IpxeRoutesOptions): BootRoute[] {
       res.writeHead(200, { 'content-type': 'application/vnd.coreos.ignition+json', 'content-length': bytes.length, 'cache-control': 'no-store' });
       res.end(bytes);
       opts.progress.ok(`boot service: node ${r.node} (${r.mac}, from ${from(req)}) took its first stage (token ${tokenTag(token)})`);
+      opts.onEvent?.(r.node, 'first-stage', from(req));
     },
   };
   return [scripts, firstStage];

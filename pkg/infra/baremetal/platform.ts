@@ -2,14 +2,21 @@
  * The bare-metal platform: its part of the cluster file and its checks. Hosts PXE/iPXE-boot
  * from nkd's boot service; what is served before a host is known may be read by anyone on the
  * segment, so the served config is a secret-free first stage and the secret bundle is handed
- * to that host only, once. Its provider is not built yet: render works, deploy says so.
- * For `boot: pxe` the read-only TFTP server it will start is built (./tftp.ts, docs/deploy.md).
+ * to that host only, once. Its provider (./provider.ts, loaded lazily) runs the boot service
+ * for the length of a deploy: the iPXE chain, one-time first-stage URLs and, for `boot: pxe`,
+ * the read-only TFTP server (./tftp.ts, docs/deploy.md).
  */
 import { secretBundleUrl } from '../boot-path.js';
-import type { Platform } from '../platform.js';
+import type { Platform, PlatformProvider } from '../platform.js';
+import type { BareMetalSettings } from './settings.js';
+
+async function providerHalf(): Promise<PlatformProvider<BareMetalSettings>> {
+  const [{ BareMetalProvider }, { bareMetalSettings, bareMetalFromJournal }] = await Promise.all([import('./provider.js'), import('./settings.js')]);
+  return { settings: bareMetalSettings, fromJournal: bareMetalFromJournal, open: (s) => new BareMetalProvider(s) };
+}
 
 /** The bare-metal platform module. */
-export const baremetalPlatform: Platform = {
+export const baremetalPlatform: Platform<BareMetalSettings> = {
   name: 'baremetal',
   description: 'bare metal: PXE/iPXE boot served by nkd, then SSH',
   schema: {
@@ -78,4 +85,5 @@ export const baremetalPlatform: Platform = {
     via: 'nkd\'s boot service (PXE/iPXE)',
     secondStageSource: (c, n) => secretBundleUrl(c.spec.baremetal?.httpAddress ?? '', c.spec.baremetal?.httpPort ?? 9080, n.name),
   },
+  provider: providerHalf,
 };

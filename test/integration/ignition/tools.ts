@@ -81,9 +81,10 @@ export interface Applied {
 /**
  * Runs the real ignition's stages fetch-offline, fetch (when the config needs the network) and
  * files on `root`, as NestOS's initramfs does before the first boot: `state` holds its cache and
- * state files; `stubBin` gets a setfiles stub (SELinux is off in the test roots).
+ * state files; `stubBin` gets a setfiles stub (SELinux is off in the test roots). `prefix` runs
+ * each stage through a command (e.g. `ip netns exec NS`: the host's network namespace).
  */
-export async function runIgnitionStages(root: string, configFile: string, state: string, stubBin: string): Promise<{ code: number; log: string }> {
+export async function runIgnitionStages(root: string, configFile: string, state: string, stubBin: string, prefix: string[] = []): Promise<{ code: number; log: string }> {
   await mkdir(stubBin, { recursive: true });
   await writeFile(join(stubBin, 'setfiles'), '#!/bin/sh\ncat >/dev/null\nexit 0\n', { mode: 0o755 });
   await chmod(join(stubBin, 'setfiles'), 0o755);
@@ -93,7 +94,8 @@ export async function runIgnitionStages(root: string, configFile: string, state:
   for (const stage of ['fetch-offline', 'fetch', 'files']) {
     if (stage === 'fetch' && !existsSync(`${state}/neednet`)) continue;
     try {
-      const r = await run(IGNITION_BIN, [`--stage=${stage}`, ...common], { env, maxBuffer: 64 << 20 });
+      const argv = [...prefix, IGNITION_BIN, `--stage=${stage}`, ...common];
+      const r = await run(argv[0]!, argv.slice(1), { env, maxBuffer: 64 << 20 });
       log += r.stdout + r.stderr;
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; code?: number };
@@ -109,7 +111,7 @@ export async function runIgnitionStages(root: string, configFile: string, state:
  * network, files) to a fresh scratch root with SELinux off, a stub setfiles, and passwd/group
  * files holding root and `groups`; then `systemctl --root preset` for the enabled units.
  */
-export async function applyIgnition(text: string, opts: { groups?: string[]; presetUnits?: string[] } = {}): Promise<Applied> {
+export async function applyIgnition(text: string, opts: { groups?: string[]; presetUnits?: string[]; prefix?: string[] } = {}): Promise<Applied> {
   const dir = await mkdtemp(join(tmpdir(), 'nkd-ign-apply-'));
   await chmod(dir, 0o755); // ignition writes SSH keys as the user, who must traverse the path
   const root = join(dir, 'root');
@@ -125,7 +127,7 @@ export async function applyIgnition(text: string, opts: { groups?: string[]; pre
     writeFile(join(root, 'etc/gshadow'), groups.map((g) => `${g}:*::\n`).join(''), { mode: 0o600 }),
     writeFile(join(dir, 'config.ign'), text),
   ]);
-  const { code, log: stages } = await runIgnitionStages(root, join(dir, 'config.ign'), t, bin);
+  const { code, log: stages } = await runIgnitionStages(root, join(dir, 'config.ign'), t, bin, opts.prefix);
   let log = stages;
   if (code === 0 && opts.presetUnits?.length) {
     const r = await run('systemctl', [`--root=${root}`, 'preset', ...opts.presetUnits]);

@@ -33,8 +33,24 @@ describe('the platform registry', () => {
   });
 
   test('a platform without a provider renders but is refused by deploy with the way out', async () => {
+    const doc = bareMetalClusterDoc();
+    delete doc.spec.baremetal;
+    doc.spec.platform = 'openstack';
+    doc.spec.openstack = { cloud: 'nkd-test', image: 'nestos', bootServer: { address: '10.231.9.1', port: 9081 } };
+    const { config } = await loadClusterText(toYaml(doc), { file: 'c.yaml', env: {} });
+    await expect(providerForConfig(config)).rejects.toThrow('spec.platform: platform "openstack" cannot be deployed by this nkd yet');
+  });
+
+  test('bare metal: deploy needs the live images, and the journal records only the boot service\'s address', async () => {
     const { config } = await loadClusterText(toYaml(bareMetalClusterDoc()), { file: 'c.yaml', env: {} });
-    await expect(providerForConfig(config)).rejects.toThrow('spec.platform: platform "baremetal" cannot be deployed by this nkd yet');
+    await expect(providerForConfig(config)).rejects.toThrow(/spec\.baremetal\.kernelURL: required field is missing/);
+    const doc = bareMetalClusterDoc();
+    Object.assign(doc.spec.baremetal, { kernelURL: 'http://10.231.0.2:8080/k', initrdURL: 'http://10.231.0.2:8080/i', rootfsURL: 'http://10.231.0.2:8080/r' });
+    doc.spec.nodes.forEach((n: any, i: number) => (n.mac = `52:54:00:00:09:0${i + 1}`));
+    const p = await providerForConfig((await loadClusterText(toYaml(doc), { file: 'c.yaml', env: {} })).config);
+    expect(p.name).toBe('baremetal');
+    expect(p.journalSettings()).toEqual({ httpAddress: '10.231.0.2', httpPort: 9080, boot: 'ipxe' });
+    expect((await half('baremetal')).fromJournal(p.journalSettings(), 'j')).toEqual({ httpAddress: '10.231.0.2', httpPort: 9080, boot: 'ipxe' });
   });
 
   test('libvirt records structured settings in the journal and reads them back, and reads the flat record of older journals', async () => {

@@ -1,0 +1,210 @@
+/**
+ * The bare-metal provider: hosts install NestOS over the network from nkd's boot service (iPXE
+ * chain, one-time first-stage URLs, TFTP for `boot: pxe`, the secret bundles to each host's
+ * own address, once). Provisioning a host = making it boot from the network once (its BMC, or
+ * the printed manual step) and watching it through three named, bounded stages: iPXE script →
+ * first stage (the live installer) → secret bundle (the installed system's first boot). The
+ * lifecycle then waits for the API server and the Ready nodes as on every platform.
+ * Nothing is created on a host that a re-run could duplicate: a host recorded as installed is
+ * kept; destroy releases the records and wipes nothing.
+ */
+import { access } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import type { BareMetalNode } from '../../config/types.gen.js';
+import { NkdError, usageError } from '../../ui/errors.js';
+import { mapLimit } from '../../worker-pool.js';
+import { startSecretBundleServer } from '../boot-service.js';
+import type { Journal } from '../journal.js';
+import type { JsonObject } from '../platform.js';
+import type { BootService, DesiredCluster, DesiredNode, DestroyReport, Host, Plan, Progress, Provider, ResourceStatus, RunOptions } from '../types.js';
+import { BOOT_STAGES, BootWatch, type BootStage } from './boot-watch.js';
+import { IPXE_PREFIX } from './ipxe.js';
+import { ipxeRoutes } from './ipxe-routes.js';
+import { bareMetalJournalSettings, type BareMetalSettings } from './settings.js';
+import { startTftpServer } from './tftp.js';
+
+/** A bare-metal host as the provider sees it. */
+export type BareMetalHost = DesiredNode<BareMetalNode>;
+
+/** How the provider gets a host to boot from the network once. */
+export interface HostPower {
+  /** How, for the plan: "Redfish BMC 10.0.0.5", "by hand". */
+  readonly via: string;
+  /** What can be checked before anything starts (a BMC password variable that is set). */
+  check?(): void;
+  /** Makes the host boot from the network once and powers it on (or cycles it). */
+  netboot(progress: Progress, signal?: AbortSignal): Promise<void>;
+}
+
+/** How long each stage of a network install may take (from the end of the previous one). */
+export interface BootWaits {
+  scriptMs: number;
+  firstStageMs: number;
+  secretBundleMs: number;
+}
+
+/** Firmware POST and DHCP; the live images' download; the install, a reboot and first boot. */
+export const DEFAULT_BOOT_WAITS: BootWaits = { scriptMs: 15 * 60_000, firstStageMs: 30 * 60_000, secretBundleMs: 45 * 60_000 };
+
+/** What the provider uses from outside; tests give their own. */
+export interface BareMetalDeps {
+  /** A host's power control (default: the manual step, printed). */
+  power?: (host: BareMetalHost) => HostPower;
+  waits?: Partial<BootWaits>;
+  /** This machine's addresses (preflight). */
+  addresses?: () => string[];
+}
+
+/** The journal kind of an installed host. */
+const HOST = 'host';
+
+/** No BMC: print what the person at the host does, then watch the boot service. */
+export function manualPower(host: BareMetalHost): HostPower {
+  return {
+    via: 'by hand (no BMC given)',
+    netboot(progress) {
+      progress.info(`power on ${host.name} (boot NIC ${host.mac ?? '?'}) and make it boot from the network once; nkd waits for it`);
+      return Promise.resolve();
+    },
+  };
+}
+
+const localAddresses = (): string[] => Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address));
+
+/** The bare-metal provider (see the file comment). */
+export class BareMetalProvider implements Provider<BareMetalNode> {
+  readonly name = 'baremetal';
+  private readonly watch = new BootWatch();
+  private readonly waits: BootWaits;
+
+  constructor(private readonly s: BareMetalSettings, private readonly deps: BareMetalDeps = {}) {
+    this.waits = { ...DEFAULT_BOOT_WAITS, ...deps.waits };
+  }
+
+  journalSettings(): JsonObject {
+    return bareMetalJournalSettings(this.s);
+  }
+
+  private power(host: BareMetalHost): HostPower {
+    return (this.deps.power ?? manualPower)(host);
+  }
+
+  async preflight(scope: 'connect' | 'deploy' = 'deploy'): Promise<void> {
+    if (scope === 'connect') return;
+    const mine = (this.deps.addresses ?? localAddresses)();
+    if (!mine.includes(this.s.httpAddress)) {
+      throw usageError(`spec.baremetal.httpAddress: ${this.s.httpAddress} is not an address of this machine (it has ${mine.join(', ') || 'none'}); nkd's boot service listens there`,
+        'set it to this machine\'s address on the hosts\' network');
+    }
+    if (this.s.tftp) {
+      for (const f of ['undionly.kpxe', 'ipxe.efi']) {
+        await access(join(this.s.tftp.root, f)).catch(() => {
+          throw usageError(`spec.baremetal.boot: pxe serves ${f} over TFTP from ${this.s.tftp!.root}, which does not have it`, 'install Debian\'s ipxe package (apt-get install ipxe), or use boot: ipxe with a DHCP server that hands out the iPXE script URL');
+        });
+      }
+    }
+  }
+
+  plan(desired: DesiredCluster<BareMetalNode>, journal: Journal): Promise<Plan<BareMetalNode>> {
+    const items = desired.nodes.map((n) => {
+      const installed = journal.get(HOST, n.name)?.state === 'created';
+      return {
+        kind: HOST, name: n.name, node: n.name,
+        action: installed ? ('keep' as const) : ('create' as const),
+        reason: installed ? 'installed by an earlier run' : `network install (MAC ${n.mac ?? '?'}), power ${this.power(n).via}`,
+      };
+    });
+    return Promise.resolve({ provider: this.name, clusterId: desired.clusterId, items, desired, warnings: [] });
+  }
+
+  async serve(plan: Plan<BareMetalNode>, opts: RunOptions): Promise<BootService> {
+    const ipxe = this.s.ipxe;
+    if (!ipxe) throw new NkdError('bare metal: the boot service needs the cluster file (its iPXE chain)', { hint: 'run nkd deploy with -f <cluster.yaml>' });
+    const creating = new Set(plan.items.filter((i) => i.action === 'create').map((i) => i.node));
+    const nodes = plan.desired.nodes.filter((n) => creating.has(n.name));
+    // Only the hosts this plan installs are known to the chain: an installed host that boots
+    // from the network by mistake gets nothing and falls through to its disk.
+    const routes = ipxeRoutes({
+      boot: { ...ipxe, machines: ipxe.machines.filter((m) => creating.has(m.node)) },
+      firstStages: nodes.map((n) => ({ node: n.name, file: n.ignitionPath })),
+      progress: opts.progress,
+      onEvent: (node, what, from) => this.watch.record(node, what, from),
+    });
+    const http = await startSecretBundleServer({
+      host: this.s.httpAddress, port: this.s.httpPort, progress: opts.progress, routes,
+      // To the node's fixed IP, or to the address its live installer redeemed its token from.
+      bundles: nodes.map((n) => ({ node: n.name, file: n.secretBundle!.path, sha512: n.secretBundle!.sha512, clientIp: n.ip ?? (() => this.watch.installerIp(n.name)) })),
+      onServed: (node) => this.watch.record(node, 'secret-bundle'),
+    });
+    let tftp;
+    try {
+      tftp = this.s.tftp ? await startTftpServer({ root: this.s.tftp.root, host: this.s.tftp.address, port: this.s.tftp.port, progress: opts.progress }) : undefined;
+    } catch (e) {
+      await http.stop();
+      throw e;
+    }
+    if (tftp) opts.progress.info(`TFTP on ${tftp.address}:${tftp.port}: the iPXE binaries of ${this.s.tftp!.root}`);
+    opts.progress.info(`iPXE chain: ${http.url}${IPXE_PREFIX}boot.ipxe (hand this URL to iPXE clients in your DHCP server)`);
+    return {
+      url: http.url,
+      served: () => http.served(),
+      stop: async () => {
+        await Promise.all([http.stop(), tftp?.stop()]);
+      },
+    };
+  }
+
+  /** What to look at when `host` does not reach `stage`. */
+  private hint(host: BareMetalHost, stage: BootStage): string {
+    switch (stage) {
+      case 'script':
+        return `is ${host.name} powered on and booting from the network? Its DHCP answer must send iPXE to ${IPXE_PREFIX}boot.ipxe on http://${this.s.httpAddress}:${this.s.httpPort}, and spec.nodes[].mac (${host.mac ?? 'none'}) must be its boot NIC's MAC`;
+      case 'first-stage':
+        return `watch ${host.name}'s console: the live kernel, initramfs and rootfs come from spec.baremetal.kernelURL, initrdURL and rootfsURL; its one-time token lasts 30 minutes (a host that boots again fetches a new script)`;
+      case 'secret-bundle':
+        return `the install to ${host.installDevice ?? 'its install device'} may have failed (see ${host.name}'s console), or the host booted from the network again instead of its disk; its secret bundle is handed only to ${host.ip ?? this.watch.installerIp(host.name) ?? 'the address its installer came from'}`;
+    }
+  }
+
+  async apply(plan: Plan<BareMetalNode>, journal: Journal, opts: RunOptions): Promise<Host[]> {
+    const creating = new Set(plan.items.filter((i) => i.action === 'create').map((i) => i.node));
+    const hosts = plan.desired.nodes.filter((n) => creating.has(n.name));
+    for (const h of hosts) this.power(h).check?.();
+    const limits: Record<BootStage, number> = { 'script': this.waits.scriptMs, 'first-stage': this.waits.firstStageMs, 'secret-bundle': this.waits.secretBundleMs };
+    // Every host at once: each spends most of its time in firmware and downloads.
+    await mapLimit(hosts, Math.max(1, hosts.length), async (h) => {
+      const ref = { kind: HOST, name: h.name };
+      await journal.begin(ref, { mac: h.mac ?? '' });
+      await this.power(h).netboot(opts.progress, opts.signal);
+      for (const { stage, reached } of BOOT_STAGES) {
+        await this.watch.until(h.name, stage, limits[stage], this.hint(h, stage), opts.signal);
+        opts.progress.ok(`${h.name} ${reached}`);
+      }
+      await journal.done(ref, { mac: h.mac ?? '', installedAt: new Date().toISOString() });
+    }, opts.signal);
+    return plan.desired.nodes.map((n) => ({
+      name: n.name, role: n.role, ...(n.ip ? { ip: n.ip } : {}), ...(n.mac ? { mac: n.mac } : {}),
+      diagnostics: `${n.name}'s console (its BMC or screen); the boot service's lines name ${n.mac ?? 'its MAC'}`,
+    }));
+  }
+
+  async destroy(journal: Journal, opts: RunOptions): Promise<DestroyReport> {
+    const deleted = [];
+    for (const e of journal.entries().filter((x) => x.kind === HOST)) {
+      opts.progress.info(`released host ${e.name}${e.attrs.mac ? ` (${e.attrs.mac})` : ''}: nkd wiped nothing, its disk still holds NestOS; reinstall or wipe it before you use it elsewhere`);
+      await journal.forget({ kind: e.kind, name: e.name });
+      deleted.push({ kind: e.kind, name: e.name });
+    }
+    return { deleted, kept: [], remaining: [] };
+  }
+
+  status(journal: Journal): Promise<ResourceStatus[]> {
+    return Promise.resolve(journal.entries().filter((e) => e.kind === HOST).map((e) => ({
+      kind: e.kind, name: e.name, inJournal: true,
+      state: e.state === 'created' ? `installed${e.attrs.installedAt ? ` ${e.attrs.installedAt}` : ''}` : 'installing (interrupted)',
+    })));
+  }
+
+  async close(): Promise<void> {}
+}
