@@ -7,6 +7,8 @@ import type { RenderInputs } from './inputs.js';
 import { kubeconfigAsset } from './kubeconfig-assets.js';
 import { ignitionAsset, kubeadmAsset } from './node-assets.js';
 import { bootstrapTokenAsset, caAsset, leafAsset, serviceAccountAsset } from './pki-assets.js';
+import { knownHostsAsset, sshHostKeyAsset } from './ssh-assets.js';
+import { platformOf } from '../infra/registry.js';
 
 /** The resolved cluster file the directory was rendered from. */
 function clusterFileAsset(c: ClusterConfig): Asset<string> {
@@ -63,5 +65,6 @@ export function renderAssets(c: ClusterConfig, inputs: RenderInputs): Asset[] {
       : undefined;
     assets.push(ignitionAsset(c, node, pki, inputs));
   }
+  if (platformOf(c).sshHostKeys) assets.push(...c.spec.nodes.map((n) => sshHostKeyAsset(c, n)), knownHostsAsset(c));
   return assets;
 }

@@ -15,6 +15,8 @@ import type { Asset } from './asset.js';
 import type { RenderedKubeconfig } from './kubeconfig-assets.js';
 import { caAssetName, SA_ASSET, TOKEN_ASSET } from './pki-assets.js';
 import type { RenderInputs } from './inputs.js';
+import { sshHostKeyAssetName } from './ssh-assets.js';
+import type { SshHostKey } from '../pki/ssh-host-key.js';
 
 /** A node's kubeadm file. */
 export interface RenderedKubeadm {
@@ -73,10 +75,12 @@ export function ignitionAsset(c: ClusterConfig, node: ClusterNode, pki: NodePki 
     ? [kubeadm, ...pki.cas.map((p) => caAssetName(p.id)), SA_ASSET, ...pki.leaves.map((l) => l.path), ...pki.kubeconfigs.map((k) => k.path)]
     : [kubeadm];
   const path = nodeIgnitionPath(node.name);
-  const boot = platformOf(c).boot;
+  const platform = platformOf(c);
+  const boot = platform.boot;
+  const hostKey = platform.sshHostKeys ? sshHostKeyAssetName(node.name) : undefined;
   return {
     name: ignitionAssetName(node.name),
-    dependencies: deps,
+    dependencies: hostKey ? [...deps, hostKey] : deps,
     generate(parents) {
       const k = parents.get<RenderedKubeadm>(kubeadm);
       const files: HostFile[] = [];
@@ -95,6 +99,12 @@ export function ignitionAsset(c: ClusterConfig, node: ClusterNode, pki: NodePki 
           files.push({ path: kc.hostPath, contents: parents.get<RenderedKubeconfig>(kc.path).yaml, mode: 0o600 });
           secrets.add(kc.hostPath);
         }
+      }
+      if (hostKey) {
+        // the key nkd pins when it connects (sshd uses every host key it finds in /etc/ssh)
+        const k = parents.get<SshHostKey>(hostKey);
+        files.push({ path: HOST.sshHostKey, contents: k.privateKey, mode: 0o600 }, { path: `${HOST.sshHostKey}.pub`, contents: `${k.publicLine}\n`, mode: 0o644 });
+        secrets.add(HOST.sshHostKey);
       }
       const cfg = buildNodeIgnition(c, node, {
         kubeadmYaml: k.yaml,

@@ -87,6 +87,11 @@ export interface Platform<S = unknown> {
   readonly layered?: readonly Layered[];
   /** True when the platform sizes machines from cpus/memoryMiB/diskGiB (virtual machines). */
   readonly sizedNodes: boolean;
+  /**
+   * True when nkd reaches the platform's hosts over SSH: render makes each node an SSH host
+   * key (in its secret bundle; public keys in auth/known_hosts) so nkd pins it.
+   */
+  readonly sshHostKeys?: boolean;
   /** Fills the section's derived (`x-filled`) fields after defaults are in. */
   fillDerived?(config: ClusterConfig): void;
   /** Semantic checks of the section (the shape is already valid). */

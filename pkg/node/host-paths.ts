@@ -21,4 +21,6 @@ export const HOST = {
   kubeVipManifest: '/etc/kubernetes/manifests/kube-vip.yaml',
   keepalivedConf: '/etc/keepalived/keepalived.conf',
   networkKeyfile: '/etc/NetworkManager/system-connections/nkd-static.nmconnection',
+  /** The SSH host key nkd made and pins (platforms with sshHostKeys; 0600, its .pub 0644). */
+  sshHostKey: '/etc/ssh/ssh_host_ed25519_key',
 } as const;

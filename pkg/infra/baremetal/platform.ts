@@ -11,7 +11,9 @@ import type { Platform, PlatformProvider } from '../platform.js';
 import type { BareMetalSettings } from './settings.js';
 
 async function providerHalf(): Promise<PlatformProvider<BareMetalSettings>> {
-  const [{ BareMetalProvider }, { bareMetalSettings, bareMetalFromJournal }] = await Promise.all([import('./provider.js'), import('./settings.js')]);
+  // one after the other: provider.js loads settings.js, so the second import is its cached module
+  const { BareMetalProvider } = await import('./provider.js');
+  const { bareMetalSettings, bareMetalFromJournal } = await import('./settings.js');
   return { settings: bareMetalSettings, fromJournal: bareMetalFromJournal, open: (s) => new BareMetalProvider(s) };
 }
 
@@ -80,6 +82,7 @@ export const baremetalPlatform: Platform<BareMetalSettings> = {
     ],
   },
   sizedNodes: false,
+  sshHostKeys: true,
   boot: {
     kind: 'two-stage',
     via: 'nkd\'s boot service (PXE/iPXE)',

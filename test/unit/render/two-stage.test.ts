@@ -99,14 +99,16 @@ describe.each(twoStage)('platform %s: first stage and secret bundle', (platform)
       if (n.role === 'control-plane') expect(secretPaths).toEqual(expect.arrayContaining(['/etc/kubernetes/pki/ca.key', '/etc/kubernetes/pki/etcd/ca.key', '/etc/kubernetes/pki/front-proxy-ca.key', '/etc/kubernetes/pki/sa.key']));
       expect(bundle.passwd?.users?.[0]?.passwordHash).toBe(doc.spec.access.passwordHash);
       // Disjoint halves that together hold every file of the whole config (libvirt's golden render),
-      // the network profile aside (it depends on the platform's network, not on the split).
+      // the network profile and the SSH host key aside (they depend on the platform, not on the split).
       const firstPaths = [...files(first).keys()];
       expect(firstPaths.filter((p) => secretPaths.includes(p))).toEqual([]);
       // The check above can fail: the whole config libvirt hands over through fw_cfg is full of secrets.
       const wholeCfg = await whole(n.name);
       expect(secretsIn(wholeCfg, (await readFile(join(GOLDEN_DIR, fixture, 'tree', 'auth', 'bootstrap-token'), 'utf8')).trim()).length).toBeGreaterThan(0);
-      const wholePaths = [...files(wholeCfg).keys()].filter((p) => !p.startsWith('/etc/NetworkManager/'));
-      expect([...firstPaths, ...secretPaths].filter((p) => !p.startsWith('/etc/NetworkManager/')).sort()).toEqual(wholePaths.sort());
+      const platformOwn = (p: string) => p.startsWith('/etc/NetworkManager/') || p.startsWith('/etc/ssh/ssh_host_');
+      const wholePaths = [...files(wholeCfg).keys()].filter((p) => !platformOwn(p));
+      expect([...firstPaths, ...secretPaths].filter((p) => !platformOwn(p)).sort()).toEqual(wholePaths.sort());
+      if (platform === 'baremetal') expect(secretPaths).toContain('/etc/ssh/ssh_host_ed25519_key');
     }
   });
 });
