@@ -54,6 +54,14 @@ export interface BareMetalDeps {
   waits?: Partial<BootWaits>;
   /** This machine's addresses (preflight). */
   addresses?: () => string[];
+  /** How preflight asks whether a live image URL serves a file (default: HTTP HEAD, 10 s). */
+  probe?: (url: string) => Promise<number>;
+}
+
+/** HEAD of a URL: its status code; throws when nothing answers. */
+async function headStatus(url: string): Promise<number> {
+  const res = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(10_000) });
+  return res.status;
 }
 
 /** The journal kind of an installed host. */
@@ -96,6 +104,17 @@ export class BareMetalProvider implements Provider<BareMetalNode> {
     if (!mine.includes(this.s.httpAddress)) {
       throw usageError(`spec.baremetal.httpAddress: ${this.s.httpAddress} is not an address of this machine (it has ${mine.join(', ') || 'none'}); nkd's boot service listens there`,
         'set it to this machine\'s address on the hosts\' network');
+    }
+    const ipxe = this.s.ipxe;
+    if (ipxe) {
+      // The hosts download these; a missing one would show only as a host stuck in its firmware.
+      const images: Array<[string, string]> = [['kernelURL', ipxe.kernelUrl], ['initrdURL', ipxe.initrdUrl], ['rootfsURL', ipxe.rootfsUrl]];
+      const problems = await Promise.all(images.map(async ([field, url]) => {
+        const status = await (this.deps.probe ?? headStatus)(url).catch((e: Error) => `${(e.cause as NodeJS.ErrnoException | undefined)?.code ?? e.name}: nothing answers`);
+        return typeof status === 'number' && status >= 200 && status < 300 ? undefined : `spec.baremetal.${field}: ${url}: ${typeof status === 'number' ? `answered ${status}` : status}`;
+      }));
+      const bad = problems.filter((x): x is string => !!x);
+      if (bad.length) throw usageError(`the NestOS live images are not served where the cluster file says:\n  ${bad.join('\n  ')}`, 'serve the live kernel, initramfs and rootfs of the NestOS release at those URLs (reachable from the hosts and from this machine), or fix the URLs');
     }
     if (this.s.tftp) {
       for (const f of ['undionly.kpxe', 'ipxe.efi']) {

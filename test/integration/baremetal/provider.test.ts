@@ -11,6 +11,8 @@
  * and destroy releasing the records.
  */
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,9 @@ const HOSTS = [
   { node: 'worker-1', ns: 'nkdbm-w1', veth: 'nkbm-w1', mac: '52:54:00:45:00:21', addr: `${NET}.21` },
 ];
 let scratch: string;
+let images: Server;
+/** What the stand-in image server serves (the live images' bytes do not matter here). */
+const served = new Set(['/live/kernel', '/live/initramfs.img', '/live/rootfs.img']);
 let config: ClusterConfig;
 let rendered: RenderResult;
 let desired: DesiredCluster<BareMetalNode>;
@@ -75,6 +80,9 @@ beforeAll(async () => {
     await sh(inNs(h.ns, ['ip', 'link', 'set', 'eth0', 'up']));
     await sh(inNs(h.ns, ['ip', 'link', 'set', 'lo', 'up']));
   }
+  images = createServer((req, res) => void res.writeHead(served.has(req.url ?? '') ? 200 : 404).end());
+  await new Promise<void>((ok) => images.listen(0, `${NET}.1`, ok));
+  const img = `http://${NET}.1:${(images.address() as AddressInfo).port}`;
   const port = await freePort();
   config = await validClusterConfig((d) => {
     delete d.spec.libvirt;
@@ -82,7 +90,7 @@ beforeAll(async () => {
     d.spec.network = { cidr: `${NET}.0/24` };
     d.spec.baremetal = {
       httpAddress: `${NET}.1`, httpPort: port, installDevice: '/dev/vda',
-      kernelURL: `http://${NET}.1:8080/live/kernel`, initrdURL: `http://${NET}.1:8080/live/initramfs.img`, rootfsURL: `http://${NET}.1:8080/live/rootfs.img`,
+      kernelURL: `${img}/live/kernel`, initrdURL: `${img}/live/initramfs.img`, rootfsURL: `${img}/live/rootfs.img`,
     };
     d.spec.nodes[0].ip = HOSTS[0]!.addr;
     d.spec.nodes[0].mac = HOSTS[0]!.mac;
@@ -94,6 +102,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await new Promise((ok) => images?.close(ok));
   await Promise.all(roots.map((a) => a.cleanup()));
   for (const h of HOSTS) await shTry(['ip', 'netns', 'del', h.ns]);
   await shTry(['ip', 'link', 'del', BRIDGE]);
@@ -214,6 +223,31 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
     expect(lines).toContain(`power on master-1 (boot NIC ${HOSTS[0]!.mac}) and make it boot from the network once; nkd waits for it`);
     expect(j.entries().map((e) => [e.name, e.state])).toEqual([['master-1', 'creating'], ['worker-1', 'creating']]);
     expect((await provider.plan(desired, j)).items.map((i) => i.action)).toEqual(['create', 'create']);
+  });
+
+  test('preflight refuses live images that are not served, naming each field and what its URL answered', async () => {
+    served.delete('/live/rootfs.img');
+    try {
+      const provider = new BareMetalProvider(bareMetalSettings(config), { addresses: localAddresses });
+      const err = await provider.preflight('deploy').then(() => undefined, (e: Error) => e);
+      expect(err?.message).toBe(`the NestOS live images are not served where the cluster file says:\n  spec.baremetal.rootfsURL: ${config.spec.baremetal!.rootfsURL}: answered 404`);
+    } finally {
+      served.add('/live/rootfs.img');
+    }
+  });
+
+  test('a boot-service port another process holds is an error naming it and the way out', async () => {
+    const holder = createServer();
+    await new Promise<void>((ok) => holder.listen(config.spec.baremetal!.httpPort, `${NET}.1`, ok));
+    try {
+      const provider = new BareMetalProvider(bareMetalSettings(config), { addresses: localAddresses });
+      const plan = await provider.plan(desired, await Journal.open(join(scratch, 'journal-port.json'), { clusterId: 'demo', provider: 'baremetal' }));
+      const err = await provider.serve(plan, { progress }).then(() => undefined, (e: Error & { hint?: string }) => e);
+      expect(err?.message).toBe(`boot service: cannot listen on ${NET}.1:${config.spec.baremetal!.httpPort}: EADDRINUSE`);
+      expect(err?.hint).toBe('another process holds the port: stop it or choose another port');
+    } finally {
+      await new Promise((ok) => holder.close(ok));
+    }
   });
 
   test('preflight refuses a boot-service address this machine does not have, naming the field', async () => {
