@@ -116,6 +116,8 @@ function formatHint(path: string, e: ErrorObject): string {
     serviceSubnet: 'must be an IPv4 network like 10.96.0.0/12',
     podSubnet: 'must be an IPv4 network like 10.244.0.0/16',
     cidr: 'must be an IPv4 network like 192.168.132.0/24',
+    apiAllowedCIDRs: 'must be an IPv4 network like 198.51.100.0/24 (0.0.0.0/0: anywhere)',
+    sshAllowedCIDRs: 'must be an IPv4 network like 198.51.100.0/24',
     passwordHash: 'must be a crypt(3) hash (e.g. from `openssl passwd -6`), never a plain password',
     sshAuthorizedKeys: 'must be an OpenSSH public key line like "ssh-ed25519 AAAA... user@host"',
     user: 'must be a Linux user name (lower-case, at most 32 characters)',

@@ -185,6 +185,16 @@ export interface OpenStackPlatform {
    * Nova availability zone.
    */
   availabilityZone?: string;
+  /**
+   * Networks that may reach the Kubernetes API port from outside the cluster (the nodes always may).
+   *
+   * @minItems 1
+   */
+  apiAllowedCIDRs: string[];
+  /**
+   * Admin networks that may reach the nodes' SSH port; none by default (etcd, the kubelet and the CNI ports are only ever open to the cluster's own security groups).
+   */
+  sshAllowedCIDRs: string[];
   bootServer?: OpenStackBootServer;
 }
 /**

@@ -2,7 +2,8 @@
  * The OpenStack platform: its part of the cluster file and its checks. Nova user data is
  * readable by every pod through the metadata service, so nodes get a secret-free first stage
  * there and fetch their secret bundle from nkd's boot service (spec.openstack.bootServer),
- * once. Its provider is not built yet: render works, deploy says so.
+ * once. Its provider is not built yet (its parts so far: docs/openstack.md): render works,
+ * deploy says so.
  */
 import { OPENSTACK_USER_DATA_MAX_RAW } from '../../ignition/size.js';
 import { secretBundleUrl } from '../boot-path.js';
@@ -40,6 +41,14 @@ export const openstackPlatform: Platform = {
       internalNetwork: { type: 'string', description: 'Network the nodes are attached to (created when absent).' },
       externalNetwork: { type: 'string', description: 'External network for the router and floating IPs.' },
       availabilityZone: { type: 'string', description: 'Nova availability zone.' },
+      apiAllowedCIDRs: {
+        type: 'array', items: { type: 'string', pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$' }, minItems: 1, default: ['0.0.0.0/0'],
+        description: 'Networks that may reach the Kubernetes API port from outside the cluster (the nodes always may).',
+      },
+      sshAllowedCIDRs: {
+        type: 'array', items: { type: 'string', pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$' }, default: [],
+        description: 'Admin networks that may reach the nodes\' SSH port; none by default (etcd, the kubelet and the CNI ports are only ever open to the cluster\'s own security groups).',
+      },
       bootServer: {
         type: 'object',
         additionalProperties: false,
