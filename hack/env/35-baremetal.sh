@@ -3,7 +3,8 @@
 # that fetch files from nkd's TFTP server over loopback — Debian's tftp-hpa client (`tftp`,
 # plain RFC 1350, octet and netascii) and atftp (`atftp`, sends the blksize, tsize and timeout
 # options as PXE/iPXE ROMs do); OpenSSH, which checks the host keys render makes; curl, the
-# fake hosts' HTTP client in the provider test. Idempotent: a second run only checks.
+# fake hosts' HTTP client in the provider test; ipmitool and OpenIPMI's ipmi_sim for BMC power.
+# Idempotent: a second run only checks.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -14,6 +15,9 @@ command -v atftp >/dev/null || need+=(atftp)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v curl >/dev/null || need+=(curl)
+# BMC power over IPMI: the real ipmitool against OpenIPMI's simulator (test/integration/baremetal/power.test.ts)
+command -v ipmitool >/dev/null || need+=(ipmitool)
+command -v ipmi_sim >/dev/null || need+=(openipmi)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -385,7 +385,7 @@ export interface BareMetalBmc {
    */
   protocol: 'redfish' | 'ipmi';
   /**
-   * BMC host name or IP (Redfish: optionally with https:// and a port).
+   * BMC host name or IP, optionally with :port (IPMI: UDP 623 by default; Redfish: https:// is implied, 443 by default).
    */
   address: string;
   /**
@@ -396,6 +396,10 @@ export interface BareMetalBmc {
    * Environment variable holding the BMC password (never the password itself in this file).
    */
   passwordEnv?: string;
+  /**
+   * Redfish: PEM file the BMC's TLS certificate must chain to (BMCs mostly have self-signed ones: give that certificate); without it the system's CAs. Verification is never turned off.
+   */
+  caFile?: string;
 }
 /**
  * The Kubernetes cluster kubeadm builds.

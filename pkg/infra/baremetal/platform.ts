@@ -14,7 +14,8 @@ async function providerHalf(): Promise<PlatformProvider<BareMetalSettings>> {
   // one after the other: provider.js loads settings.js, so the second import is its cached module
   const { BareMetalProvider } = await import('./provider.js');
   const { bareMetalSettings, bareMetalFromJournal } = await import('./settings.js');
-  return { settings: bareMetalSettings, fromJournal: bareMetalFromJournal, open: (s) => new BareMetalProvider(s) };
+  const { hostPower } = await import('./power.js');
+  return { settings: bareMetalSettings, fromJournal: bareMetalFromJournal, open: (s) => new BareMetalProvider(s, { power: hostPower() }) };
 }
 
 /** The bare-metal platform module. */
@@ -50,9 +51,10 @@ export const baremetalPlatform: Platform<BareMetalSettings> = {
         description: 'The host\'s baseboard management controller, for power control (nkd powers the host on to PXE-boot it).',
         properties: {
           protocol: { type: 'string', enum: ['redfish', 'ipmi'], default: 'redfish', description: 'How nkd talks to the BMC.' },
-          address: { type: 'string', minLength: 1, description: 'BMC host name or IP (Redfish: optionally with https:// and a port).' },
+          address: { type: 'string', minLength: 1, description: 'BMC host name or IP, optionally with :port (IPMI: UDP 623 by default; Redfish: https:// is implied, 443 by default).' },
           username: { type: 'string', minLength: 1, description: 'BMC user.' },
           passwordEnv: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$', description: 'Environment variable holding the BMC password (never the password itself in this file).' },
+          caFile: { type: 'string', minLength: 1, description: 'Redfish: PEM file the BMC\'s TLS certificate must chain to (BMCs mostly have self-signed ones: give that certificate); without it the system\'s CAs. Verification is never turned off.' },
         },
       },
     },

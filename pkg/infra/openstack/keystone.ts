@@ -2,40 +2,13 @@
  * A Keystone v3 session: a project-scoped token (password or application credential), the
  * service catalog it carries, endpoints chosen by service type, region and interface, and
  * requests to the services with the token — renewed before it expires and once more when a
- * service answers 401 mid-run. HTTP(S) through node:http(s) so the cloud's CA bundle applies.
+ * service answers 401 mid-run. HTTP(S) through ../http.ts so the cloud's CA bundle applies.
  * The token and the credentials are never logged or put into an error.
  */
 import { readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { NkdError, ExitCode, usageError } from '../../ui/errors.js';
+import { nodeTransport, type HttpAnswer, type Transport } from '../http.js';
 import type { OpenStackAuth } from './clouds.js';
-
-/** One HTTP answer. */
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** How a request is sent (tests may give their own transport). */
-export type Transport = (method: string, url: string, headers: Record<string, string>, body: string | undefined, ca?: string) => Promise<HttpAnswer>;
-
-/** The real transport: node:http(s), the CA bundle when given, a bounded time. */
-export const nodeTransport: Transport = (method, url, headers, body, ca) =>
-  new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(u, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, timeout: 60_000, ...(ca ? { ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
 
 /** A catalog endpoint. */
 interface Endpoint { interface: string; region?: string; region_id?: string; url: string }
