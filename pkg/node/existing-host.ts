@@ -12,10 +12,10 @@
  *   done by definition) and the chain starts at the pre-hooks and kubeadm. What such a host must
  *   have installed is the preflight's concern (container runtime, kubelet, kubeadm).
  */
-import { percentDataUrl } from '../../ignition/data-url.js';
-import { mergeIgnition } from '../../ignition/merge.js';
-import type { IgnitionConfig } from '../../ignition/types.js';
-import { HOST } from '../../node/host-paths.js';
+import { percentDataUrl } from '../ignition/data-url.js';
+import { mergeIgnition } from '../ignition/merge.js';
+import type { IgnitionConfig } from '../ignition/types.js';
+import { HOST } from './host-paths.js';
 
 /** What the host runs now. */
 export type ExistingOs = 'nestos' | 'linux';

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCluster, type RenderResult } from '../../../pkg/assets/render.js';
-import { existingHostPlan, wholeConfig } from '../../../pkg/infra/baremetal/existing.js';
+import { existingHostPlan, wholeConfig } from '../../../pkg/node/existing-host.js';
 import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import { validClusterConfig } from '../../fixtures/cluster.js';
 import { goldenRenderDeps } from '../../golden/env.js';
-import { decodeResource } from '../ignition/decode.js';
+import { decodeResource } from "../ignition/decode.js";
 
 let scratch: string;
 let r: RenderResult;
