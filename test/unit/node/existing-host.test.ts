@@ -6,7 +6,7 @@ import { existingHostPlan, wholeConfig } from '../../../pkg/node/existing-host.j
 import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import { validClusterConfig } from '../../fixtures/cluster.js';
 import { goldenRenderDeps } from '../../golden/env.js';
-import { decodeResource } from "../ignition/decode.js";
+import { decodeResource } from '../ignition/decode.js';
 
 let scratch: string;
 let r: RenderResult;
