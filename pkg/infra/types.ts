@@ -28,6 +28,8 @@ export type DesiredNode<N extends object = object> = N & {
   ignitionSha512: string;
   /** Two-stage platforms: the node's secret bundle, which the boot service hands over once. */
   secretBundle?: { path: string; sha512: string };
+  /** Platforms with sshHostKeys: the node's public SSH host key as render made it (nkd pins it). */
+  sshHostKey?: string;
 };
 
 /** Everything a provider needs to know about the cluster. */

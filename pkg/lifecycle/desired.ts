@@ -31,6 +31,7 @@ export function desiredCluster(config: ClusterConfig, rendered: RenderResult): D
         ...desiredNodeFields(config, n),
         ignitionPath: r.ignitionPath, ignitionSha512: r.ignitionSha512,
         ...(r.secretBundle ? { secretBundle: r.secretBundle } : {}),
+        ...(r.sshHostKey ? { sshHostKey: r.sshHostKey } : {}),
       };
     }),
   };

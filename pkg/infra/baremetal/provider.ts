@@ -2,8 +2,9 @@
  * The bare-metal provider: hosts install NestOS over the network from nkd's boot service (iPXE
  * chain, one-time first-stage URLs, TFTP for `boot: pxe`, the secret bundles to each host's
  * own address, once). Provisioning a host = making it boot from the network once (its BMC, or
- * the printed manual step) and watching it through three named, bounded stages: iPXE script →
- * first stage (the live installer) → secret bundle (the installed system's first boot). The
+ * the printed manual step) and watching it through named, bounded stages: iPXE script → first
+ * stage (the live installer) → secret bundle (the installed system's first boot) → SSH answering
+ * with the host key nkd made for the node (the host that took the bundle is the one). The
  * lifecycle then waits for the API server and the Ready nodes as on every platform.
  * Nothing is created on a host that a re-run could duplicate: a host recorded as installed is
  * kept; destroy releases the records and wipes nothing.
@@ -12,13 +13,16 @@ import { access } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { BareMetalNode } from '../../config/types.gen.js';
-import { NkdError, usageError } from '../../ui/errors.js';
+import { checkAbort } from '../../abort.js';
+import { sshFingerprint } from '../../pki/ssh-host-key.js';
+import { NkdError, ExitCode, usageError } from '../../ui/errors.js';
 import { mapLimit } from '../../worker-pool.js';
 import { startSecretBundleServer } from '../boot-service.js';
 import type { Journal } from '../journal.js';
 import type { JsonObject } from '../platform.js';
 import type { BootService, DesiredCluster, DesiredNode, DestroyReport, Host, Plan, Progress, Provider, ResourceStatus, RunOptions } from '../types.js';
 import { BOOT_STAGES, BootWatch, type BootStage } from './boot-watch.js';
+import { blobOf, probeHostKey } from './host-key-probe.js';
 import { IPXE_PREFIX } from './ipxe.js';
 import { ipxeRoutes } from './ipxe-routes.js';
 import { bareMetalJournalSettings, type BareMetalSettings } from './settings.js';
@@ -42,10 +46,12 @@ export interface BootWaits {
   scriptMs: number;
   firstStageMs: number;
   secretBundleMs: number;
+  /** From the bundle fetched to sshd answering with the node's pinned host key. */
+  sshMs: number;
 }
 
 /** Firmware POST and DHCP; the live images' download; the install, a reboot and first boot. */
-export const DEFAULT_BOOT_WAITS: BootWaits = { scriptMs: 15 * 60_000, firstStageMs: 30 * 60_000, secretBundleMs: 45 * 60_000 };
+export const DEFAULT_BOOT_WAITS: BootWaits = { scriptMs: 15 * 60_000, firstStageMs: 30 * 60_000, secretBundleMs: 45 * 60_000, sshMs: 15 * 60_000 };
 
 /** What the provider uses from outside; tests give their own. */
 export interface BareMetalDeps {
@@ -56,6 +62,8 @@ export interface BareMetalDeps {
   addresses?: () => string[];
   /** How preflight asks whether a live image URL serves a file (default: HTTP HEAD, 10 s). */
   probe?: (url: string) => Promise<number>;
+  /** Time between SSH host-key probes (default 5 s). */
+  sshPollMs?: number;
 }
 
 /** HEAD of a URL: its status code; throws when nothing answers. */
@@ -200,12 +208,48 @@ export class BareMetalProvider implements Provider<BareMetalNode> {
         await this.watch.until(h.name, stage, limits[stage], this.hint(h, stage), opts.signal);
         opts.progress.ok(`${h.name} ${reached}`);
       }
+      if (h.sshHostKey) {
+        await this.untilPinnedSsh(h, opts.signal);
+        opts.progress.ok(`${h.name} answers SSH with the host key nkd made for it`);
+      }
       await journal.done(ref, { mac: h.mac ?? '', installedAt: new Date().toISOString() });
     }, opts.signal);
     return plan.desired.nodes.map((n) => ({
       name: n.name, role: n.role, ...(n.ip ? { ip: n.ip } : {}), ...(n.mac ? { mac: n.mac } : {}),
       diagnostics: `${n.name}'s console (its BMC or screen); the boot service's lines name ${n.mac ?? 'its MAC'}`,
     }));
+  }
+
+  /**
+   * Waits until the installed host answers SSH with the host key nkd made for it (from the
+   * handshake alone: no login). Another key is refused at once: the host that answers there is
+   * not the one that took this node's secret bundle.
+   */
+  private async untilPinnedSsh(h: BareMetalHost, signal?: AbortSignal): Promise<void> {
+    const addr = h.ip ?? this.watch.installerIp(h.name);
+    const pinned = h.sshHostKey!;
+    const fp = sshFingerprint(blobOf(pinned));
+    const end = Date.now() + this.waits.sshMs;
+    let last = '';
+    for (;;) {
+      checkAbort(signal);
+      const r = addr ? await probeHostKey(addr, 22, pinned) : { kind: 'no-answer' as const, why: 'no address known for it' };
+      if (r.kind === 'pinned') return;
+      if (r.kind === 'other-key') {
+        throw new NkdError(`node ${h.name}: ${addr} answers SSH with host key ${r.fingerprint}, not the key nkd made for ${h.name} (${fp}); refusing to go on`, {
+          code: ExitCode.Failure,
+          hint: `another machine holds ${addr}, or ${h.name} did not boot its installed system; check spec.nodes[].ip and the host's console (auth/known_hosts lists the keys nkd made)`,
+        });
+      }
+      last = r.why;
+      if (Date.now() > end) {
+        throw new NkdError(`node ${h.name} took its secret bundle but has not answered SSH with its host key (${fp}) within ${Math.round(this.waits.sshMs / 1000)} s (last: ${last})`, {
+          code: ExitCode.Failure,
+          hint: `see ${h.name}'s console: Ignition's files stage or the first boot may have failed${addr ? `; SSH must be reachable on ${addr}:22 from this machine` : ''}`,
+        });
+      }
+      await new Promise((r2) => setTimeout(r2, this.deps.sshPollMs ?? 5000));
+    }
   }
 
   async destroy(journal: Journal, opts: RunOptions): Promise<DestroyReport> {

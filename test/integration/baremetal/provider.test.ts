@@ -4,16 +4,17 @@
  * a real bare-metal render, and the real ignition in each host's namespace. What boots is a
  * FAKE HOST driven by the test — it plays the iPXE ROM (fetches boot.ipxe, its machine script)
  * and the STAND-IN live installer (fetches the first stage the script names, then runs the real
- * ignition on it, which fetches the secret bundle from the host's own address). The real iPXE
+ * ignition on it, which fetches the secret bundle from the host's own address), then starts the
+ * real sshd in the host's namespace with the host key Ignition placed. The real iPXE
  * ROM in QEMU is the PXE e2e test's part (test/e2e/baremetal/). Checked: the named stages in
  * order, the journal, the bundle bound to the fixed IP or to the installer's address, a stage
  * that times out naming itself, a re-run that keeps installed hosts and serves them nothing,
  * and destroy releasing the records.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +50,7 @@ let config: ClusterConfig;
 let rendered: RenderResult;
 let desired: DesiredCluster<BareMetalNode>;
 const roots: Applied[] = [];
+const sshds: ChildProcess[] = [];
 const lines: string[] = [];
 const progress: Progress = { info: (m) => lines.push(m), ok: (m) => lines.push(m), warn: (m) => lines.push(m), debug: () => {} };
 
@@ -102,6 +104,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const p of sshds) p.kill();
   await new Promise((ok) => images?.close(ok));
   await Promise.all(roots.map((a) => a.cleanup()));
   for (const h of HOSTS) await shTry(['ip', 'netns', 'del', h.ns]);
@@ -129,8 +132,21 @@ async function bootFakeHost(h: (typeof HOSTS)[number], base: string): Promise<Bo
   expect(first.code).toBe(200);
   const applied = await applyIgnition(first.body, { groups: ['wheel'], prefix: inNs(h.ns, []) });
   roots.push(applied);
+  // the installed system boots: its sshd with the host key Ignition placed (or, as a fault, another)
+  await startSshd(h, hostKeyOverride ?? join(applied.root, 'etc/ssh/ssh_host_ed25519_key'));
   return { node: h.node, script: script.body, firstStage: first.body, applied };
 }
+
+/** The host's real sshd in its namespace, on port 22 of its address, with `hostKey`. */
+async function startSshd(h: (typeof HOSTS)[number], hostKey: string): Promise<void> {
+  await mkdir('/run/sshd', { recursive: true });
+  const conf = join(scratch, `sshd-${h.node}.conf`);
+  await writeFile(conf, [`HostKey ${hostKey}`, `ListenAddress ${h.addr}:22`, `PidFile ${join(scratch, `sshd-${h.node}.pid`)}`, 'UsePAM no', 'PasswordAuthentication no', ''].join('\n'));
+  sshds.push(spawn('ip', ['netns', 'exec', h.ns, '/usr/sbin/sshd', '-D', '-e', '-f', conf], { stdio: 'ignore' }));
+}
+
+/** When set, the fake hosts' sshd uses this key instead of the one nkd made (a fault). */
+let hostKeyOverride: string | undefined;
 
 /** Power that "presses the button": the fake host boots when the provider asks for a network boot. */
 function fakePower(base: () => string, booted: Map<string, Promise<Booted>>): (host: BareMetalHost) => HostPower {
@@ -160,7 +176,7 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
     journal = await Journal.open(join(scratch, 'cluster', 'journal.json'), { clusterId: 'demo', provider: 'baremetal' });
     const booted = new Map<string, Promise<Booted>>();
     let url = '';
-    const provider = new BareMetalProvider(bareMetalSettings(config), { power: fakePower(() => url, booted), addresses: localAddresses, waits: { scriptMs: 60_000, firstStageMs: 60_000, secretBundleMs: 60_000 } });
+    const provider = new BareMetalProvider(bareMetalSettings(config), { power: fakePower(() => url, booted), addresses: localAddresses, sshPollMs: 200, waits: { scriptMs: 60_000, firstStageMs: 60_000, secretBundleMs: 60_000, sshMs: 30_000 } });
     await provider.preflight('deploy');
     const plan = await provider.plan(desired, journal);
     expect(plan.items.map((i) => [i.name, i.action])).toEqual([['master-1', 'create'], ['worker-1', 'create']]);
@@ -189,11 +205,12 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
 
     // the stages, in order, per host
     for (const h of HOSTS) {
-      const mine = lines.filter((l) => l.startsWith(`${h.node} fetched`));
+      const mine = lines.filter((l) => l.startsWith(`${h.node} fetched`) || l.startsWith(`${h.node} answers`));
       expect(mine).toEqual([
         `${h.node} fetched its iPXE script`,
         `${h.node} fetched its first-stage Ignition (the live installer runs)`,
         `${h.node} fetched its secret bundle (the installed system boots)`,
+        `${h.node} answers SSH with the host key nkd made for it`,
       ]);
     }
     expect(journal.entries().map((e) => [e.kind, e.name, e.state, e.attrs.mac])).toEqual([
@@ -223,6 +240,32 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
     expect(lines).toContain(`power on master-1 (boot NIC ${HOSTS[0]!.mac}) and make it boot from the network once; nkd waits for it`);
     expect(j.entries().map((e) => [e.name, e.state])).toEqual([['master-1', 'creating'], ['worker-1', 'creating']]);
     expect((await provider.plan(desired, j)).items.map((i) => i.action)).toEqual(['create', 'create']);
+  });
+
+  test('a host that took the bundle but answers SSH with another host key is refused, naming both fingerprints', async () => {
+    for (const p of sshds.splice(0)) p.kill();
+    await new Promise((r) => setTimeout(r, 300));
+    const other = join(scratch, 'other-key');
+    await rm(other, { force: true });
+    await sh(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    hostKeyOverride = other;
+    try {
+      const j = await Journal.open(join(scratch, 'journal-otherkey.json'), { clusterId: 'demo', provider: 'baremetal' });
+      const booted = new Map<string, Promise<Booted>>();
+      let url = '';
+      const only = { ...desired, nodes: desired.nodes.filter((n) => n.name === 'master-1') };
+      const provider = new BareMetalProvider(bareMetalSettings(config), { power: fakePower(() => url, booted), addresses: localAddresses, sshPollMs: 200, waits: { sshMs: 30_000 } });
+      const plan = await provider.plan(only, j);
+      service = await provider.serve(plan, { progress });
+      url = service.url;
+      const err = await provider.apply(plan, j, { progress }).then(() => undefined, (e: Error) => e);
+      const presented = (await sh(['ssh-keygen', '-l', '-f', `${other}.pub`])).stdout.split(' ')[1];
+      const made = (await sh(['ssh-keygen', '-l', '-f', join(scratch, 'cluster', 'pki/ssh/master-1_host_ed25519_key.pub')])).stdout.split(' ')[1];
+      expect(err?.message).toBe(`node master-1: ${HOSTS[0]!.addr} answers SSH with host key ${presented}, not the key nkd made for master-1 (${made}); refusing to go on`);
+      expect(j.get('host', 'master-1')?.state).toBe('creating');
+    } finally {
+      hostKeyOverride = undefined;
+    }
   });
 
   test('preflight refuses live images that are not served, naming each field and what its URL answered', async () => {
