@@ -52,7 +52,7 @@ export function x2nestosConversion(i: X2NestosInputs): { files: StagedFile[]; sc
   const initrd = { path: `${dir}/initrd.img`, content: i.initrd, mode: 0o600, sha256: sha256(i.initrd) };
   const script = renderNodeTemplate('nkd-x2nestos.sh', {
     node: i.node, mac: i.mac.toLowerCase(), stageDir: dir, installDevice: i.installDevice,
-    kernelSha256: kernel.sha256, initrdSha256: initrd.sha256, cmdline: i.kernelArgs.join(' '),
+    kernelSum: kernel.sha256, initrdSum: initrd.sha256, cmdline: i.kernelArgs.join(' '),
   });
   return { files: [kernel, initrd], script };
 }

@@ -6,6 +6,7 @@
  * from 32 random bytes (a seeded source makes golden files reproducible).
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { sshFingerprint } from '../ssh-key-format.js';
 import type { Random } from './random.js';
 
 /** An Ed25519 SSH host key. */
@@ -41,10 +42,6 @@ function publicOf(seed: Buffer): Buffer {
   return spki.subarray(spki.length - 32);
 }
 
-/** OpenSSH's SHA256 fingerprint of a public key blob. */
-export function sshFingerprint(blob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-}
 
 /** The seed of an Ed25519 key in an OpenSSH private key file this module wrote (for reuse). */
 export function seedOf(privateKey: string): Buffer | undefined {

@@ -5,7 +5,7 @@
  * private key). The connection is dropped right after the key is seen.
  */
 import { Client } from 'ssh2';
-import { sshFingerprint } from '../../pki/ssh-host-key.js';
+import { publicKeyBlob, sshFingerprint } from '../../ssh-key-format.js';
 
 /** What a probe saw. */
 export type ProbeResult =
@@ -13,12 +13,10 @@ export type ProbeResult =
   | { kind: 'other-key'; fingerprint: string }
   | { kind: 'no-answer'; why: string };
 
-/** The key blob of an OpenSSH public key line. */
-export const blobOf = (line: string): Buffer => Buffer.from(line.trim().split(/\s+/)[1] ?? '', 'base64');
 
 /** Connects to `host`:`port`, compares the presented host key with `pinned` (a public key line), disconnects. */
 export function probeHostKey(host: string, port: number, pinned: string, timeoutMs = 10_000): Promise<ProbeResult> {
-  const want = blobOf(pinned);
+  const want = publicKeyBlob(pinned);
   const algorithm = pinned.trim().split(/\s+/)[0] ?? 'ssh-ed25519';
   return new Promise((resolve) => {
     const c = new Client();

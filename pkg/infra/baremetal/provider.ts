@@ -14,7 +14,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { BareMetalNode } from '../../config/types.gen.js';
 import { checkAbort } from '../../abort.js';
-import { sshFingerprint } from '../../pki/ssh-host-key.js';
+import { publicKeyBlob, sshFingerprint } from '../../ssh-key-format.js';
 import { NkdError, ExitCode, usageError } from '../../ui/errors.js';
 import { mapLimit } from '../../worker-pool.js';
 import { startSecretBundleServer } from '../boot-service.js';
@@ -22,7 +22,7 @@ import type { Journal } from '../journal.js';
 import type { JsonObject } from '../platform.js';
 import type { BootService, DesiredCluster, DesiredNode, DestroyReport, Host, Plan, Progress, Provider, ResourceStatus, RunOptions } from '../types.js';
 import { BOOT_STAGES, BootWatch, type BootStage } from './boot-watch.js';
-import { blobOf, probeHostKey } from './host-key-probe.js';
+import { probeHostKey } from './host-key-probe.js';
 import { IPXE_PREFIX } from './ipxe.js';
 import { ipxeRoutes } from './ipxe-routes.js';
 import { bareMetalJournalSettings, type BareMetalSettings } from './settings.js';
@@ -228,7 +228,7 @@ export class BareMetalProvider implements Provider<BareMetalNode> {
   private async untilPinnedSsh(h: BareMetalHost, signal?: AbortSignal): Promise<void> {
     const addr = h.ip ?? this.watch.installerIp(h.name);
     const pinned = h.sshHostKey!;
-    const fp = sshFingerprint(blobOf(pinned));
+    const fp = sshFingerprint(publicKeyBlob(pinned));
     const end = Date.now() + this.waits.sshMs;
     let last = '';
     for (;;) {
