@@ -9,14 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 
-pkgs=(ipxe-qemu qemu-system-x86 dnsmasq-base iproute2 cpio)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing: ${missing[*]}" >&2
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+pkgs="ipxe-qemu qemu-system-x86 dnsmasq-base iproute2 cpio"
+missing="$(for p in $pkgs; do dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || echo "$p"; done | xargs)"
+if [ -n "$missing" ]; then
+  echo "installing: $missing" >&2
+  # shellcheck disable=SC2086 # a list of package names
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
 fi
 [ -s /usr/lib/ipxe/qemu/efi-virtio.rom ] || { echo "ipxe-qemu is installed but /usr/lib/ipxe/qemu/efi-virtio.rom is missing" >&2; exit 1; }
 

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # PID 1 of the STAND-IN for the NestOS live installer (hack/guest/live-installer.sh): what the
 # live system and nestos-installer do on the network, and nothing else. It brings up the NIC
 # (DHCP with busybox udhcpc, or dracut's static `ip=<ip>::<gw>:<netmask>:<host>:<iface>:none`
@@ -14,6 +15,8 @@ for m in /lib/modules/*.ko; do [ -e "$m" ] && insmod "$m" 2>/dev/null; done
 exec >/dev/ttyS0 2>&1
 echo "NKD-LIVE-STANDIN-BOOTED"
 echo "NKD-LIVE-CMDLINE $(cat /proc/cmdline)"
+# the command line is words, not lines
+# shellcheck disable=SC2013
 karg() { for w in $(cat /proc/cmdline); do case "$w" in "$1"=*) echo "${w#*=}" ;; esac; done; }
 dev="$(karg nestos.inst.install_dev)"
 url="$(karg nestos.inst.ignition_url)"
@@ -24,7 +27,7 @@ echo "NKD-LIVE-INSTALL-DEV ${dev:-none}"
 n=0
 nic=""
 while [ -z "$nic" ] && [ $n -lt 100 ]; do
-  nic="$(ls /sys/class/net | grep -v '^lo$' | head -1)"
+  for d in /sys/class/net/*; do [ "${d##*/}" = lo ] || [ ! -e "$d" ] || { nic="${d##*/}"; break; }; done
   [ -n "$nic" ] || sleep 0.1
   n=$((n + 1))
 done

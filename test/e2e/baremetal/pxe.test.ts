@@ -77,7 +77,9 @@ async function stop(p: ChildProcess | undefined): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null || !p.pid) return;
   const gone = new Promise((r) => p.once('exit', r));
   process.kill(p.pid, 'SIGTERM');
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+  clearTimeout(timer);
   if (p.exitCode === null && p.signalCode === null) process.kill(p.pid, 'SIGKILL');
 }
 
@@ -148,25 +150,25 @@ beforeAll(async () => {
     createReadStream(f).pipe(res);
   });
   await new Promise<void>((ok) => images.listen(0, `${NET}.1`, ok));
-  const img = `http://${NET}.1:${(images.address() as AddressInfo).port}`;
-  const port = await freePort();
+  const img = `http://${NET}.1:${(images.address() as AddressInfo).port}/live`;
+  const baremetal = {
+    httpAddress: `${NET}.1`, httpPort: await freePort(), installDevice: '/dev/vda',
+    kernelURL: `${img}/kernel`, initrdURL: `${img}/initramfs.img`, rootfsURL: `${img}/rootfs.img`,
+  };
   config = await validClusterConfig((d) => {
     delete d.spec.libvirt;
-    d.spec.platform = 'baremetal';
-    d.spec.network = { cidr: `${NET}.0/24`, gateway: `${NET}.1`, dnsServers: [`${NET}.1`] };
-    d.spec.baremetal = {
-      httpAddress: `${NET}.1`, httpPort: port, installDevice: '/dev/vda',
-      kernelURL: `${img}/live/kernel`, initrdURL: `${img}/live/initramfs.img`, rootfsURL: `${img}/live/rootfs.img`,
-    };
-    d.spec.nodes = [{ name: NODE.name, role: 'control-plane', ip: NODE.ip, mac: NODE.mac }];
+    Object.assign(d.spec, {
+      platform: 'baremetal', baremetal,
+      network: { cidr: `${NET}.0/24`, gateway: `${NET}.1`, dnsServers: [`${NET}.1`] },
+      nodes: [{ name: NODE.name, role: 'control-plane', ip: NODE.ip, mac: NODE.mac }],
+    });
   });
+  const port = baremetal.httpPort;
   rendered = await renderCluster(config, { dir: join(scratch, 'cluster') }, goldenRenderDeps());
   desired = desiredCluster(config, rendered) as DesiredCluster<BareMetalNode>;
 
   // Real DHCP: the known node's MAC pinned to its IP, anyone else from the range; a client whose
   // user class is iPXE (the NIC's ROM) is sent straight to nkd's chain script over HTTP.
-  const dnsmasqLog = join(scratch, 'dnsmasq.log');
-  await writeFile(dnsmasqLog, '');
   dnsmasq = spawn('dnsmasq', [
     '--conf-file=/dev/null', '--no-daemon', '--port=0', `--interface=${BRIDGE}`, '--bind-interfaces', '--log-dhcp', '--log-facility=-',
     `--dhcp-leasefile=${join(scratch, 'dnsmasq.leases')}`, '--user=root', '--group=root',
@@ -189,6 +191,7 @@ afterAll(async () => {
   await new Promise((ok) => (images ? images.close(ok) : ok(undefined)));
   for (const t of [NODE.tap, STRANGER.tap]) await shTry(['ip', 'link', 'del', t]);
   await shTry(['ip', 'link', 'del', BRIDGE]);
+  if (scratch) await writeFile(join(scratch, 'dnsmasq.log'), dnsmasqText());
   if (process.env.NKD_KEEP_PXE_SCRATCH) process.stderr.write(`PXE scratch kept: ${scratch}\n`);
   else if (scratch) await rm(scratch, { recursive: true, force: true });
 }, 120_000);
