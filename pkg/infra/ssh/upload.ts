@@ -29,6 +29,8 @@ export interface PutFileSpec {
   group?: OwnerRef;
   /** Mode of parent directories this creates; default 0o755. */
   dirMode?: number;
+  /** Replace a file with other contents (default true); false refuses, as Ignition does. */
+  overwrite?: boolean;
 }
 
 /** What putFile did to one file. */
@@ -135,54 +137,80 @@ export function differences(spec: PutFileSpec, state: RemoteState, wantSha: stri
 
 /** Puts one file (see the module comment); returns what changed. */
 export async function putFile(session: SshSession, spec: PutFileSpec, opts: UploadOptions = {}): Promise<PutResult> {
-  const [seen] = await inspectPaths(session, [spec.path], opts);
-  return putInspected(session, spec, seen!, opts);
+  return (await putFiles(session, [spec], opts))[0]!;
 }
 
-/** Puts many files: one command looks at all of them, then one command writes each that differs. */
+/**
+ * Puts many files in two commands: one looks at all of them, one writes every file that
+ * differs (contents through stdin, one after another, each cut off by `head -c`). Refusals
+ * (a directory in the way, a file that may not be overwritten) come before anything is written.
+ */
 export async function putFiles(session: SshSession, specs: PutFileSpec[], opts: UploadOptions = {}): Promise<PutResult[]> {
   const seen = await inspectPaths(session, specs.map((s) => s.path), opts);
   const results: PutResult[] = [];
-  for (const [i, spec] of specs.entries()) results.push(await putInspected(session, spec, seen[i]!, opts));
+  const lines: string[] = [];
+  const temps: string[] = [];
+  const renames: string[] = [];
+  const stdin: Buffer[] = [];
+  const dirs = new Set<string>();
+  for (const [i, spec] of specs.entries()) {
+    const { dir, name } = splitPath(spec.path);
+    const { state, removedTemps } = seen[i]!;
+    if (state.kind === 'other') {
+      throw new NkdError(`${session.label}: ${spec.path} is a ${state.what}, not a regular file`, { hint: `remove or move ${spec.path} on the host, or change the path` });
+    }
+    const want = sha256(spec.content);
+    const changes = differences(spec, state, want);
+    const result = (outcome: PutResult['outcome']) => results.push({ path: spec.path, outcome, changes, removedTemps });
+    if (changes.length === 0) {
+      result('unchanged');
+      continue;
+    }
+    if (spec.overwrite === false && state.kind !== 'absent' && changes.includes('contents')) {
+      throw new NkdError(`${session.label}: ${spec.path} exists with other contents and may not be overwritten`, { hint: `set overwrite: true for ${spec.path} in the config, or remove the file on the host` });
+    }
+    if (!changes.includes('contents')) {
+      // same bytes, wrong mode or owner: fixed in place (chown first: it clears set-id bits)
+      lines.push(...ownerCommands(spec, q(spec.path)), `chmod ${spec.mode.toString(8)} -- ${q(spec.path)}`);
+      result('metadata');
+      continue;
+    }
+    for (const d of ancestors(dir)) {
+      if (!dirs.has(d)) lines.push(`[ -d ${q(d)} ] || mkdir -m ${(spec.dirMode ?? 0o755).toString(8)} -- ${q(d)}`);
+      dirs.add(d);
+    }
+    const temp = `${dir === '/' ? '' : dir}/.${name}.nkd-${randomBytes(6).toString('hex')}`;
+    temps.push(temp);
+    stdin.push(spec.content);
+    lines.push(`nkd_put ${q(spec.path)} ${q(temp)} ${spec.content.length} ${want}`, ...ownerCommands(spec, q(temp)), `chmod ${spec.mode.toString(8)} -- ${q(temp)}`);
+    renames.push(`mv -f -- ${q(temp)} ${q(spec.path)}`);
+    result(state.kind === 'absent' ? 'created' : 'replaced');
+  }
+  if (lines.length === 0) return results;
+  const bytes = stdin.reduce((n, b) => n + b.length, 0);
+  const script = [
+    'set -e',
+    'umask 077',
+    // an interrupted run leaves no temp behind when it can help it (the next run removes the rest)
+    ...(temps.length ? [`trap ${q(`rm -f -- ${temps.map(q).join(' ')}`)} EXIT`] : []),
+    PUT_FN,
+    ...lines,
+    ...(temps.length ? [`sync -- ${temps.map(q).join(' ')} 2>/dev/null || true`] : []),
+    ...renames,
+    'trap - EXIT',
+  ].join('\n');
+  const changed = specs.filter((_, i) => results[i]!.outcome !== 'unchanged');
+  const what = changed.length === 1 ? `writing ${changed[0]!.path} (${bytes} bytes)` : `writing ${changed.length} files (${bytes} bytes)`;
+  await session.run(script, { timeoutMs: opts.timeoutMs ?? 30_000 + Math.ceil(bytes / 2 ** 20) * 1000, stdin: Buffer.concat(stdin), what });
   return results;
 }
 
-async function putInspected(session: SshSession, spec: PutFileSpec, seen: Inspected, opts: UploadOptions): Promise<PutResult> {
-  const { dir, name } = splitPath(spec.path);
-  const { state, removedTemps } = seen;
-  if (state.kind === 'other') {
-    throw new NkdError(`${session.label}: ${spec.path} is a ${state.what}, not a regular file`, { hint: `remove or move ${spec.path} on the host, or change the path` });
-  }
-  const want = sha256(spec.content);
-  const changes = differences(spec, state, want);
-  const result = (outcome: PutResult['outcome']): PutResult => ({ path: spec.path, outcome, changes, removedTemps });
-  if (changes.length === 0) return result('unchanged');
-  const timeoutMs = opts.timeoutMs ?? 30_000 + Math.ceil(spec.content.length / 2 ** 20) * 1000;
-  const owner = ownerCommands(spec, '"$t"');
-  if (!changes.includes('contents')) {
-    // same bytes, wrong mode or owner: fix them in place (chown first: it clears set-id bits)
-    await session.run(['set -e', 'f=' + q(spec.path), ...ownerCommands(spec, '"$f"'), `chmod ${spec.mode.toString(8)} -- "$f"`].join('\n'), { timeoutMs, what: `setting the mode and owner of ${spec.path}` });
-    return result('metadata');
-  }
-  const temp = `${dir === '/' ? '' : dir}/.${name}.nkd-${randomBytes(6).toString('hex')}`;
-  const script = [
-    'set -e',
-    `f=${q(spec.path)}; t=${q(temp)}`,
-    ...ancestors(dir).map((d) => `[ -d ${q(d)} ] || mkdir -m ${(spec.dirMode ?? 0o755).toString(8)} -- ${q(d)}`),
-    `trap 'rm -f -- "$t"' EXIT`,
-    'umask 077',
-    'cat > "$t"',
-    ...owner,
-    `chmod ${spec.mode.toString(8)} -- "$t"`,
-    's=$(sha256sum < "$t" | cut -c1-64)',
-    `if [ "$s" != ${want} ]; then echo "the uploaded copy has sha256 $s, expected ${want} (the transfer was cut short?)" >&2; exit 65; fi`,
-    'sync -- "$t" 2>/dev/null || true',
-    'mv -f -- "$t" "$f"',
-    'trap - EXIT',
-  ].join('\n');
-  await session.run(script, { timeoutMs, stdin: spec.content, what: `writing ${spec.path} (${spec.content.length} bytes)` });
-  return result(state.kind === 'absent' ? 'created' : 'replaced');
-}
+/** Reads one file's bytes from stdin into its temp and checks them (GNU and busybox head read no further than -c). */
+const PUT_FN = `nkd_put() {
+  head -c "$3" > "$2"
+  s=$(sha256sum < "$2" | cut -c1-64)
+  if [ "$s" != "$4" ]; then echo "$1: the uploaded copy has sha256 $s, expected $4 (the transfer was cut short?)" >&2; exit 65; fi
+}`;
 
 function ownerCommands(spec: Pick<PutFileSpec, 'owner' | 'group'>, target: string): string[] {
   const cmds: string[] = [];
