@@ -73,3 +73,25 @@ function shortest(contents: string | Buffer, opts: DataUrlOptions): Resource {
   for (const c of candidates) if (c.source!.length < best.source!.length) best = c;
   return best;
 }
+
+/** The bytes of a `data:` URL (RFC 2397), or an error message. */
+export function decodeDataUrl(url: string): Buffer | string {
+  const m = /^data:([^,]*),(.*)$/s.exec(url);
+  if (!m) return 'not a data: URL';
+  const [, meta, data] = m as unknown as [string, string, string];
+  if (/;base64$/i.test(meta)) {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) return 'the base64 data is not valid base64';
+    return Buffer.from(data, 'base64');
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i]!;
+    if (c === '%') {
+      const hex = data.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return `a bad percent escape at character ${i}`;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(c, 'utf8'));
+  }
+  return Buffer.from(bytes);
+}

@@ -3,7 +3,7 @@
  * key blob, and fingerprints printed the way OpenSSH prints them (`SHA256:` and unpadded
  * base64), so a mismatch message can be checked against `ssh-keygen -lf` on the host.
  */
-import { createHash } from 'node:crypto';
+import { sshFingerprint } from '../../ssh-key-format.js';
 import { ExitCode, NkdError } from '../../ui/errors.js';
 
 /** A pinned host key: its type, the raw key blob the server must present, and its fingerprint. */
@@ -23,9 +23,7 @@ const ALGORITHMS: Record<string, string[]> = {
 };
 
 /** `SHA256:<base64 without padding>` of a key blob, as `ssh-keygen -l` prints it. */
-export function fingerprint(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
-}
+export const fingerprint = sshFingerprint;
 
 /** The key type written inside a blob (its first SSH string), or undefined if the blob is not one. */
 export function blobType(blob: Buffer): string | undefined {

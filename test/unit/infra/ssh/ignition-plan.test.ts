@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { base64DataUrl, gzipDataUrl, percentDataUrl } from '../../../../pkg/ignition/data-url.js';
 import type { IgnitionConfig } from '../../../../pkg/ignition/types.js';
-import { decodeDataUrl, planIgnition } from '../../../../pkg/infra/ssh/ignition-plan.js';
+import { planIgnition } from '../../../../pkg/infra/ssh/ignition-plan.js';
+import { decodeDataUrl } from '../../../../pkg/ignition/data-url.js';
 import { NkdError } from '../../../../pkg/ui/errors.js';
 
 const cfg = (over: Partial<IgnitionConfig>): IgnitionConfig => ({ ignition: { version: '3.3.0' }, ...over });
