@@ -44,6 +44,7 @@ const HOST = `${NET}.1`;
 const A = { mac: '52:54:00:3f:63:0a', tap: 'nkdhpxe0a', ip: `${NET}.11` };
 const B = { mac: '52:54:00:3f:63:0b', tap: 'nkdhpxe0b' };
 const C = { mac: '52:54:00:3f:63:0c', tap: 'nkdhpxe0c', ip: `${NET}.13` };
+const D = { mac: '52:54:00:3f:63:12', tap: 'nkdhpxe0d', ip: `${NET}.12` }; // worker-1, UEFI
 const IPXE_DIR = '/usr/lib/ipxe';
 
 const ready = process.getuid?.() === 0 && ['/usr/bin/qemu-system-x86_64', '/usr/sbin/dnsmasq', `${IPXE_DIR}/undionly.kpxe`].every((f) => existsSync(f));
@@ -86,7 +87,7 @@ suite('PXE/iPXE boot of QEMU guests from nkd\'s boot service, with the site\'s D
     scratch = await mkdtemp(join(tmpdir(), 'nkd-e2e-pxe-boot-'));
     const live = execFileSync('bash', [join(packageRoot(), 'hack', 'guest', 'live-installer.sh')], { encoding: 'utf8' }).trim();
     createBridge(BRIDGE, `${HOST}/24`);
-    for (const g of [A, B, C]) createTap(g.tap, BRIDGE);
+    for (const g of [A, B, C, D]) createTap(g.tap, BRIDGE);
     await writeFile(join(scratch, 'rootfs.img'), Buffer.alloc(96 * 1024, 7));
     const img = await serveImages({ '/live/vmlinuz': join(live, 'vmlinuz'), '/live/initrd.img': join(live, 'initrd.img'), '/live/rootfs.img': join(scratch, 'rootfs.img') });
     const port = await freePort();
@@ -100,7 +101,7 @@ suite('PXE/iPXE boot of QEMU guests from nkd\'s boot service, with the site\'s D
       };
       d.spec.nodes = [
         { name: 'master-1', role: 'control-plane', ip: A.ip, mac: A.mac },
-        { name: 'worker-1', role: 'worker', ip: `${NET}.12`, mac: '52:54:00:3f:63:12' },
+        { name: 'worker-1', role: 'worker', ip: D.ip, mac: D.mac },
       ];
     });
     r = await renderCluster(config, { dir: join(scratch, 'cluster') }, goldenRenderDeps());
@@ -128,7 +129,7 @@ suite('PXE/iPXE boot of QEMU guests from nkd\'s boot service, with the site\'s D
     await tftp?.stop();
     await boot?.stop();
     await new Promise<void>((resolve) => (images ? images.close(() => resolve()) : resolve()));
-    for (const g of [A, B, C]) deleteLink(g.tap);
+    for (const g of [A, B, C, D]) deleteLink(g.tap);
     deleteLink(BRIDGE);
     if (process.env.NKD_KEEP_PXE_SCRATCH !== '1') await rm(scratch, { recursive: true, force: true });
     if (Object.keys(took).length) process.stdout.write(`pxe e2e timings (ms): ${JSON.stringify(took)}\n`);
@@ -211,5 +212,31 @@ suite('PXE/iPXE boot of QEMU guests from nkd\'s boot service, with the site\'s D
     expect(parseLiveConsole(textOf(serial('a2'))).booted).toBe(false);
     took.total = Date.now() - t0;
     took.secondBootToScript = Date.now() - t1;
+  });
+
+  test('a UEFI host whose firmware is not iPXE gets ipxe.efi over nkd\'s TFTP by its client architecture, then installs the same way', async () => {
+    const t0 = Date.now();
+    const before = requests.length;
+    const d = startPxeGuest({ tap: D.tap, mac: D.mac, serial: join(scratch, 'd.console'), uefi: true });
+    guests.push(d);
+    const dExit = new Promise<number | null>((resolve) => d.once('exit', (code) => resolve(code)));
+    took.uefiInstalled = await waitFor('guest D\'s stand-in installer to finish', () => parseLiveConsole(textOf(join(scratch, 'd.console'))).done, 420_000);
+    expect(await dExit).toBe(0);
+    expect(tftp!.served()).toEqual([{ client: D.ip, file: 'ipxe.efi' }]);
+    expect(dnsmasqLog()).toMatch(new RegExp(`vendor class: PXEClient:Arch:00007:[^\\n]*\\n(.*\\n)*?.* tags: nkd, known, efi64, ${BRIDGE}\\n`));
+    expect(dnsmasqLog()).toMatch(/ tags: nkd, known, ipxe, efi64, /); // then ipxe.efi asks, as iPXE
+    const report = parseLiveConsole(textOf(join(scratch, 'd.console')));
+    const worker = r.nodes.find((n) => n.name === 'worker-1')!;
+    expect(report.ignition?.equals(await readFile(worker.ignitionPath))).toBe(true);
+    expect(report.args.ip).toBe(`${D.ip}::${HOST}:255.255.255.0:worker-1::none`);
+    expect(requests.slice(before).map((q) => `${q.from} ${q.status} ${q.url.replace(/ignition\/[^?]+/, 'ignition/TOKEN')}`)).toEqual([
+      `${D.ip} 200 /nkd/v1/ipxe/boot.ipxe`,
+      `${D.ip} 200 /nkd/v1/ipxe/machine?mac=${encodeURIComponent(D.mac)}`,
+      `${D.ip} 200 /live/vmlinuz`,
+      `${D.ip} 200 /live/initrd.img`,
+      `${D.ip} 200 /live/rootfs.img`,
+      `${D.ip} 200 /nkd/v1/ignition/TOKEN?mac=${D.mac}`,
+    ]);
+    took.uefiTotal = Date.now() - t0;
   });
 });

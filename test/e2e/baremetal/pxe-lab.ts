@@ -61,12 +61,20 @@ export function startDnsmasq(o: { conf: string; bridge: string; range: string; l
   return child;
 }
 
-/** A QEMU guest that network-boots (-boot n) through its NIC's iPXE ROM, software emulation. */
-export function startPxeGuest(o: { tap: string; mac: string; serial: string }): ChildProcess {
+/** Debian's OVMF (package ovmf): UEFI firmware with its own PXE client. */
+export const OVMF = '/usr/share/ovmf/OVMF.fd';
+
+/**
+ * A QEMU guest that network-boots, software emulation. BIOS: SeaBIOS runs the NIC's iPXE ROM
+ * (Debian's ipxe-qemu), so the first DHCP client is iPXE already. `uefi`: OVMF with no NIC ROM,
+ * so its own UEFI PXE client (client architecture 7, no iPXE user class) asks first.
+ */
+export function startPxeGuest(o: { tap: string; mac: string; serial: string; uefi?: boolean }): ChildProcess {
   return spawn('qemu-system-x86_64', [
     '-machine', 'accel=tcg', '-m', '384', '-nodefaults', '-display', 'none', '-no-reboot', '-boot', 'n',
+    ...(o.uefi ? ['-bios', OVMF] : []),
     '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
-    '-device', `virtio-net-pci,netdev=n0,mac=${o.mac}`,
+    '-device', `virtio-net-pci,netdev=n0,mac=${o.mac}${o.uefi ? ',romfile=,bootindex=1' : ''}`,
     '-serial', `file:${o.serial}`,
   ], { stdio: 'ignore' });
 }
