@@ -88,19 +88,20 @@ export function dhcpPlanFrom(config: ClusterConfig): DhcpPlan {
   };
 }
 
-const tftpPortNote = (p: DhcpPlan, comment: string): string[] =>
-  p.tftpPort === undefined
+/** The opening comment of both files: who wrote it, how to use it, and a TFTP port firmware cannot reach. */
+const header = (p: DhcpPlan, usage: [string, string]): string[] => [
+  `# Written by nkd for cluster ${p.cluster}: PXE/iPXE boot of its hosts from nkd's boot service.`,
+  ...usage.map((u) => `# ${u}`),
+  ...(p.tftpPort === undefined
     ? []
-    : [`${comment} spec.baremetal.tftpPort is ${p.tftpPort}: PXE firmware asks port 69 only, so forward 69 to it or serve`, `${comment} ${BIOS_BOOT_FILE} and ${UEFI_BOOT_FILE} from a TFTP server on port 69.`];
+    : [`# spec.baremetal.tftpPort is ${p.tftpPort}: PXE firmware asks port 69 only, so forward 69 to it or serve`, `# ${BIOS_BOOT_FILE} and ${UEFI_BOOT_FILE} from a TFTP server on port 69.`]),
+];
 
 /** The dnsmasq configuration (a file for `conf-file=` or `conf-dir=`; dnsmasq ≥ 2.53). */
 export function renderDnsmasqConfig(p: DhcpPlan): string {
   const t = DHCP_TAG;
   const lines = [
-    `# Written by nkd for cluster ${p.cluster}: PXE/iPXE boot of its hosts from nkd's boot service.`,
-    '# Use it with the dnsmasq that already serves DHCP on the hosts\' segment (conf-file= or conf-dir=);',
-    '# its dhcp-range must cover the addresses below (e.g. dhcp-range=<network>,static).',
-    ...tftpPortNote(p, '#'),
+    ...header(p, ['Use it with the dnsmasq that already serves DHCP on the hosts\' segment (conf-file= or conf-dir=);', 'its dhcp-range must cover the addresses below (e.g. dhcp-range=<network>,static).']),
     '',
     `# The cluster's hosts, by the MAC of their boot interface (tag ${t}).`,
     ...p.hosts.map((h) => `dhcp-host=${h.mac},set:${t}${h.ip ? `,${h.ip}` : ''},${h.node}`),
@@ -127,10 +128,7 @@ export function renderDnsmasqConfig(p: DhcpPlan): string {
 /** The ISC dhcpd equivalent (an include for dhcpd.conf; Kea: docs/deploy.md). */
 export function renderIscDhcpdConfig(p: DhcpPlan): string {
   const lines = [
-    `# Written by nkd for cluster ${p.cluster}: PXE/iPXE boot of its hosts from nkd's boot service.`,
-    '# Include it in the dhcpd.conf that already serves the hosts\' segment (include "…";); only the',
-    '# hosts below get boot options. Fixed addresses must lie in a subnet that dhcpd.conf declares.',
-    ...tftpPortNote(p, '#'),
+    ...header(p, ['Include it in the dhcpd.conf that already serves the hosts\' segment (include "…";); only the', 'hosts below get boot options. Fixed addresses must lie in a subnet that dhcpd.conf declares.']),
     'option nkd-client-arch code 93 = unsigned integer 16;',
     '',
     'group {',

@@ -10,7 +10,7 @@
  * guest C (a MAC the site's DHCP lists but the cluster file does not) gets a 404 for its script.
  * Then A boots again and is told to boot its disk.
  *
- * Runs as root with qemu, dnsmasq and Debian's ipxe installed (hack/env/37-pxe.sh); outside CI
+ * Runs as root with qemu, dnsmasq, Debian's ipxe and ovmf installed (hack/env/37-pxe.sh); outside CI
  * it is skipped when they are missing, in CI (CI=true) it always runs.
  */
 import { jest } from '@jest/globals';
@@ -33,7 +33,7 @@ import { packageRoot } from '../../../pkg/paths.js';
 import { validClusterConfig } from '../../fixtures/cluster.js';
 import { goldenRenderDeps } from '../../golden/env.js';
 import { freePort } from '../../harness/ports.js';
-import { createBridge, createTap, deleteLink, parseLiveConsole, startDnsmasq, startPxeGuest, stopChild, textOf, waitFor } from './pxe-lab.js';
+import { createBridge, createTap, deleteLink, OVMF, parseLiveConsole, startDnsmasq, startPxeGuest, stopChild, textOf, waitFor } from './pxe-lab.js';
 
 jest.setTimeout(600_000);
 
@@ -47,7 +47,7 @@ const C = { mac: '52:54:00:3f:63:0c', tap: 'nkdhpxe0c', ip: `${NET}.13` };
 const D = { mac: '52:54:00:3f:63:12', tap: 'nkdhpxe0d', ip: `${NET}.12` }; // worker-1, UEFI
 const IPXE_DIR = '/usr/lib/ipxe';
 
-const ready = process.getuid?.() === 0 && ['/usr/bin/qemu-system-x86_64', '/usr/sbin/dnsmasq', `${IPXE_DIR}/undionly.kpxe`].every((f) => existsSync(f));
+const ready = process.getuid?.() === 0 && ['/usr/bin/qemu-system-x86_64', '/usr/sbin/dnsmasq', `${IPXE_DIR}/undionly.kpxe`, `${IPXE_DIR}/ipxe.efi`, OVMF].every((f) => existsSync(f));
 const suite = ready || process.env.CI === 'true' ? describe : describe.skip;
 
 let scratch: string;
