@@ -29,6 +29,10 @@ export const CLUSTER_PATHS = {
   pki: 'pki',
   kubeadm: 'kubeadm',
   ignition: 'ignition',
+  /** Bare metal: configuration for the site's DHCP server (docs/adr/0304). */
+  boot: 'boot',
+  dnsmasq: 'boot/dnsmasq.conf',
+  iscDhcpd: 'boot/dhcpd.conf',
   internal: '.nkd',
   state: '.nkd/state.json',
   journal: '.nkd/journal.json',
@@ -40,7 +44,7 @@ export const CLUSTER_PATHS = {
 } as const;
 
 /** The top-level folders render owns (and may prune). */
-export const RENDERED_FOLDERS = [CLUSTER_PATHS.pki, CLUSTER_PATHS.auth, CLUSTER_PATHS.ignition, CLUSTER_PATHS.kubeadm] as const;
+export const RENDERED_FOLDERS = [CLUSTER_PATHS.pki, CLUSTER_PATHS.auth, CLUSTER_PATHS.ignition, CLUSTER_PATHS.kubeadm, CLUSTER_PATHS.boot] as const;
 
 /** A node's Ignition config (what its platform hands it first), relative. */
 export const nodeIgnitionPath = (node: string): string => `${CLUSTER_PATHS.ignition}/${node}.ign`;

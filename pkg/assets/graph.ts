@@ -1,5 +1,7 @@
 import yaml from 'js-yaml';
 import type { ClusterConfig } from '../config/types.gen.js';
+import { CLUSTER_PATHS } from '../cluster-dir.js';
+import { dhcpPlanFrom, renderDnsmasqConfig, renderIscDhcpdConfig } from '../infra/baremetal/dhcp.js';
 import { defaultKeyType } from '../pki/keys.js';
 import { caPlans, controlPlaneNodes, kubeconfigPlans, leafPlans } from '../pki/layout.js';
 import type { Asset } from './asset.js';
@@ -34,6 +36,24 @@ function postManifestsAsset(inputs: RenderInputs): Asset<string[]> {
   };
 }
 
+/** Bare metal: the site DHCP server's configuration for PXE/iPXE-booting the hosts (docs/adr/0304). */
+function dhcpConfigAsset(c: ClusterConfig): Asset<string> {
+  const plan = dhcpPlanFrom(c); // refused before any key is made
+  return {
+    name: CLUSTER_PATHS.boot,
+    dependencies: [],
+    generate() {
+      return Promise.resolve({
+        value: CLUSTER_PATHS.dnsmasq,
+        files: [
+          { path: CLUSTER_PATHS.dnsmasq, contents: renderDnsmasqConfig(plan), secret: false },
+          { path: CLUSTER_PATHS.iscDhcpd, contents: renderIscDhcpdConfig(plan), secret: false },
+        ],
+      });
+    },
+  };
+}
+
 /**
  * The render target: every asset of `nkd render`, in one table. PKI (CAs, service-account key,
  * leaves, kubeconfigs) → bootstrap token → kubeadm file per node → Ignition per node.
@@ -53,6 +73,7 @@ export function renderAssets(c: ClusterConfig, inputs: RenderInputs): Asset[] {
     ...leaves.map((p) => leafAsset(p, keyType)),
     ...kubeconfigs.map((p) => kubeconfigAsset(p, keyType, c.metadata.name)),
     bootstrapTokenAsset(),
+    ...(c.spec.platform === 'baremetal' ? [dhcpConfigAsset(c)] : []),
   ];
   for (const node of c.spec.nodes) {
     assets.push(kubeadmAsset(c, node));

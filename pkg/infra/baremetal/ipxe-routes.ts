@@ -3,14 +3,15 @@
  * script. `GET /nkd/v1/ipxe/machine?mac=…`: for a MAC the cluster file knows, that host's script
  * with a fresh one-time token; any other MAC gets 404 and nothing else.
  * `GET /nkd/v1/ignition/<token>?mac=…`: the node's first stage (no secrets) when the token
- * redeems for that MAC, else 403. The file served is always one render wrote for the token's
+ * redeems for that MAC, else 403. Once a node has taken its first stage, its machine script
+ * boots the local disk, so a host that network-boots first does not install again. The file served is always one render wrote for the token's
  * node, looked up by node name; nothing in a request names a file.
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BootRoute } from '../boot-service.js';
 import type { Progress } from '../types.js';
-import { IGNITION_PREFIX, IPXE_PREFIX, normalizeMac, renderChainScript, renderMachineScript, type IpxeBoot } from './ipxe.js';
+import { IGNITION_PREFIX, IPXE_PREFIX, normalizeMac, renderChainScript, renderLocalBootScript, renderMachineScript, type IpxeBoot } from './ipxe.js';
 import { OneTimeTokens, TOKEN_PATTERN, tokenTag } from './tokens.js';
 
 /** How long a machine script's token stays valid by default: the live kernel, initramfs and rootfs download first. */
@@ -27,6 +28,11 @@ export interface IpxeRoutesOptions {
   tokenTtlMs?: number;
   /** Called when a node took its script or its first stage, with the address it came from (the provider's waits). */
   onEvent?: (node: string, what: 'script' | 'first-stage', from: string) => void;
+  /**
+   * Nodes already installed (their first stage taken), which get the boot-from-disk script; the
+   * routes add each node whose first stage they serve. Default: a new, empty set.
+   */
+  installed?: Set<string>;
 }
 
 const reply = (res: ServerResponse, code: number, text: string, type = 'text/plain; charset=utf-8'): void => {
@@ -46,6 +52,7 @@ export function ipxeRoutes(opts: IpxeRoutesOptions): BootRoute[] {
   const ttl = opts.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
   const byMac = new Map(opts.boot.machines.map((m) => [m.mac, m]));
   const files = new Map(opts.firstStages.map((f) => [f.node, f.file]));
+  const installed = opts.installed ?? new Set<string>();
   const chain = renderChainScript(opts.boot.baseUrl);
   const from = (req: IncomingMessage): string => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
 
@@ -61,6 +68,10 @@ export function ipxeRoutes(opts: IpxeRoutesOptions): BootRoute[] {
       if (!m) {
         opts.progress.warn(`boot service: no machine script for ${mac ?? 'a malformed MAC'} (from ${from(req)}): the cluster file names no node with that MAC`);
         return reply(res, 404, 'unknown machine\n');
+      }
+      if (installed.has(m.node)) {
+        opts.progress.info(`boot service: node ${m.node} (${m.mac}, from ${from(req)}) is installed: its iPXE script boots the local disk`);
+        return reply(res, 200, renderLocalBootScript(m));
       }
       const token = tokens.issue(m.node, m.mac, ttl);
       opts.progress.info(`boot service: node ${m.node} (${m.mac}, from ${from(req)}) took its iPXE script (token ${tokenTag(token)})`);
@@ -93,6 +104,7 @@ export function ipxeRoutes(opts: IpxeRoutesOptions): BootRoute[] {
       const bytes = await readFile(file);
       res.writeHead(200, { 'content-type': 'application/vnd.coreos.ignition+json', 'content-length': bytes.length, 'cache-control': 'no-store' });
       res.end(bytes);
+      installed.add(r.node);
       opts.progress.ok(`boot service: node ${r.node} (${r.mac}, from ${from(req)}) took its first stage (token ${tokenTag(token)})`);
       opts.onEvent?.(r.node, 'first-stage', from(req));
     },

@@ -33,9 +33,11 @@ export const IGNITION_PREFIX = '/nkd/v1/ignition/';
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const URL_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%/+=,-]*)?(\?[A-Za-z0-9._~%/+=,-]*)?$/;
 const DEVICE = /^\/dev\/[A-Za-z0-9._+:/-]+$/;
-const IPV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+/** A dotted-quad IPv4 address. */
+export const IPV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
 const IFACE = /^[A-Za-z0-9._-]{1,15}$/;
-const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A DNS label (a node name as it goes into a script or a DHCP config). */
+export const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** One kernel-command-line word with nothing iPXE or the kernel would read as syntax. */
 const KARG = /^[A-Za-z0-9._/:=,+%?~-]+$/;
 
@@ -175,4 +177,12 @@ export function renderMachineScript(boot: IpxeBoot, m: IpxeMachine, token: strin
     kargs: machineKernelArgs(boot, m),
     ignitionUrl: `${boot.baseUrl}${IGNITION_PREFIX}${token}`,
   });
+}
+
+/**
+ * A machine's script once it has taken its first stage: boot the local disk (UEFI: `exit` back
+ * to the firmware's next boot entry; BIOS: the first hard disk, else `exit`).
+ */
+export function renderLocalBootScript(m: IpxeMachine): string {
+  return renderIpxeTemplate('local.ipxe', { node: m.node, mac: m.mac });
 }

@@ -150,10 +150,11 @@ export class BareMetalProvider implements Provider<BareMetalNode> {
     if (!ipxe) throw new NkdError('bare metal: the boot service needs the cluster file (its iPXE chain)', { hint: 'run nkd deploy with -f <cluster.yaml>' });
     const creating = new Set(plan.items.filter((i) => i.action === 'create').map((i) => i.node));
     const nodes = plan.desired.nodes.filter((n) => creating.has(n.name));
-    // Only the hosts this plan installs are known to the chain: an installed host that boots
-    // from the network by mistake gets nothing and falls through to its disk.
+    // Only the hosts this plan installs get the installer; a host installed earlier that boots
+    // from the network (its firmware's order, a BMC left on PXE) is told to boot its disk.
     const routes = ipxeRoutes({
-      boot: { ...ipxe, machines: ipxe.machines.filter((m) => creating.has(m.node)) },
+      boot: ipxe,
+      installed: new Set(ipxe.machines.filter((m) => !creating.has(m.node)).map((m) => m.node)),
       firstStages: nodes.map((n) => ({ node: n.name, file: n.ignitionPath })),
       progress: opts.progress,
       onEvent: (node, what, from) => this.watch.record(node, what, from),

@@ -218,12 +218,15 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
     ]);
   });
 
-  test('a re-run keeps the installed hosts and serves them nothing: a host that boots from the network again gets no script', async () => {
+  test('a re-run keeps the installed hosts and serves them nothing: a host that boots from the network again is told to boot its disk', async () => {
     const provider = new BareMetalProvider(bareMetalSettings(config), { addresses: localAddresses });
     const plan = await provider.plan(desired, journal);
     expect(plan.items.map((i) => [i.name, i.action, i.reason])).toEqual([['master-1', 'keep', 'installed by an earlier run'], ['worker-1', 'keep', 'installed by an earlier run']]);
     service = await provider.serve(plan, { progress });
-    expect((await get(HOSTS[0]!.ns, `${service.url}/nkd/v1/ipxe/machine?mac=${HOSTS[0]!.mac}`)).code).toBe(404);
+    const again = await get(HOSTS[0]!.ns, `${service.url}/nkd/v1/ipxe/machine?mac=${HOSTS[0]!.mac}`);
+    expect(again.code).toBe(200);
+    expect(again.body).not.toMatch(/kernel|ignition/);
+    expect(again.body).toMatch(/sanboot|exit/);
     expect((await get(HOSTS[0]!.ns, `${service.url}/nkd/v1/secrets/master-1`)).code).toBe(404);
     expect(await provider.apply(plan, journal, { progress })).toHaveLength(2);
   });
