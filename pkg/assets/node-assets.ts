@@ -2,7 +2,7 @@ import { CLUSTER_PATHS, nodeIgnitionPath, nodeKubeadmPath, nodeSecretBundlePath 
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { platformOf } from '../infra/registry.js';
 import { splitSecrets } from '../ignition/two-stage.js';
-import { HOST } from '../node/host-paths.js';
+import { HOST } from '../host/paths.js';
 import { sha512Hex } from '../ignition/pointer.js';
 import { serializeIgnition } from '../ignition/serialize.js';
 import { kubeadmAction, kubeadmDocuments, kubeadmYaml, type KubeadmAction } from '../kubeadm/node-config.js';
