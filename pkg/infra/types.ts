@@ -131,8 +131,11 @@ export interface Provider<N extends object = object> {
    * a secret.
    */
   journalSettings(): JsonObject;
-  /** Checks the platform answers and, for 'deploy', that the inputs exist (image); creates nothing. */
-  preflight(scope?: 'connect' | 'deploy'): Promise<void>;
+  /**
+   * Checks the platform answers and, for 'deploy', that the inputs exist (image); creates
+   * nothing. The journal (deploy) says which resources an earlier run finished.
+   */
+  preflight(scope?: 'connect' | 'deploy', journal?: Journal): Promise<void>;
   /** What apply would create, without asking the platform (a dry run while it is unreachable). */
   offlinePlan?(desired: DesiredCluster<N>): Plan<N>;
   /** Reads live state; refuses (NkdError Usage) foreign resources before anything is created. */

@@ -73,7 +73,7 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
   const mode = opts.mode ?? 'deploy';
   const render = deps.render ?? renderWithAssets;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const provider = deps.provider ?? (await providerForConfig(config));
+  const provider = deps.provider ?? (await providerForConfig(config, opts.baseDir));
   const jfile = new ClusterDir(dir).journal;
   if (mode === 'extend' && !(await Journal.read(jfile))) {
     throw usageError(`nkd extend: no deployed cluster in ${dir} (no ${jfile})`, 'run `nkd deploy` first, or point --dir at the cluster directory');
@@ -105,7 +105,7 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
       {
         name: 'preflight',
         run: async () => {
-          await provider.preflight();
+          await provider.preflight('deploy', journal);
         },
       },
       {

@@ -104,6 +104,8 @@ export function ipxeBootFrom(config: ClusterConfig, baseUrl?: string): IpxeBoot 
   };
   const net = config.spec.network;
   config.spec.nodes.forEach((n, i) => {
+    // an existing host boots nothing from nkd: it is reached over SSH alone
+    if (n.baremetal?.provision === 'existing') return;
     const mac = normalizeMac(n.mac);
     if (!mac) problems.push(`spec.nodes[${i}].mac: invalid value ${JSON.stringify(n.mac ?? '')}: must be six hex pairs like 52:54:00:12:34:56`);
     if (!HOSTNAME.test(n.name)) problems.push(`spec.nodes[${i}].name: invalid value ${JSON.stringify(n.name)}: must be a DNS label`);
