@@ -10,7 +10,7 @@
 import { shellQuote as q } from '../../host/quote.js';
 import { X2NESTOS_EXIT, X2NESTOS_STAGE_DIR, x2nestosConversion } from '../../host/x2nestos.js';
 import { ExitCode, NkdError } from '../../ui/errors.js';
-import { acquireHostLock } from '../ssh/lock.js';
+import { acquireHostLock, HOST_LOCK } from '../ssh/lock.js';
 import { openSession } from '../ssh/session.js';
 import { putFiles } from '../ssh/upload.js';
 import type { Progress } from '../types.js';
@@ -58,7 +58,7 @@ export async function convertHost(n: SshNode, m: IpxeMachine, ctx: ConvertContex
   const script = `${stageDir}/convert.sh`;
   const session = await openSession(sshTargetOf(n, ctx.login));
   try {
-    const lock = await acquireHostLock(session, { purpose: `nkd deploy of cluster ${ctx.clusterId}: converting ${n.node} to NestOS` });
+    const lock = await acquireHostLock(session, { purpose: `nkd deploy of cluster ${ctx.clusterId}: converting ${n.node} to NestOS`, path: `${under}${HOST_LOCK}` });
     try {
       // the script carries the one-time URL: a root-only file, not a command line other users see
       await putFiles(session, [

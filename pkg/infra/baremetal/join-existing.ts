@@ -11,7 +11,7 @@ import { shellQuote as q } from '../../host/quote.js';
 import { existingHostPlan, wholeConfig } from '../../host/existing-host.js';
 import { NkdError } from '../../ui/errors.js';
 import { applyIgnition } from '../ssh/apply.js';
-import { acquireHostLock } from '../ssh/lock.js';
+import { acquireHostLock, HOST_LOCK } from '../ssh/lock.js';
 import { openSession } from '../ssh/session.js';
 import type { DesiredNode, Progress } from '../types.js';
 import { sshTargetOf, type SshCredentials } from './ssh-preflight.js';
@@ -49,9 +49,9 @@ export async function joinExistingHost(n: SshNode, d: DesiredNode, ctx: JoinCont
   const plan = existingHostPlan(whole, n.os);
   const session = await openSession(sshTargetOf(n, ctx.login));
   try {
-    const lock = await acquireHostLock(session, { purpose: `nkd deploy of cluster ${ctx.clusterId}, node ${n.node}` });
+    const root = ctx.root ?? '/';
+    const lock = await acquireHostLock(session, { purpose: `nkd deploy of cluster ${ctx.clusterId}, node ${n.node}`, path: `${root === '/' ? '' : root}${HOST_LOCK}` });
     try {
-      const root = ctx.root ?? '/';
       const applied = await applyIgnition(session, plan.config, { root });
       for (const unit of plan.start) {
         // --no-block: the chain runs on the host (a NestOS pivot reboots it); nkd watches the cluster instead
