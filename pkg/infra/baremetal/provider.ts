@@ -216,8 +216,8 @@ export class BareMetalProvider implements Provider<BareMetalNode> {
     // An existing host is reached over SSH alone: nothing of it is ever served.
     const nodes = plan.desired.nodes.filter((n) => creating.has(n.name) && provisionOfHost(n) !== 'existing');
     const ipxe = this.s.ipxe;
-    if (nodes.length === 0) {
-      return { url: 'nowhere (no host boots from nkd this run)', served: () => [], stop: () => Promise.resolve() };
+    if (!ipxe && plan.desired.nodes.every((n) => provisionOfHost(n) === 'existing')) {
+      return { url: 'nowhere (every host is reached over SSH alone)', served: () => [], stop: () => Promise.resolve() };
     }
     if (!ipxe) throw new NkdError('bare metal: the boot service needs the cluster file (its iPXE chain)', { hint: 'run nkd deploy with -f <cluster.yaml>' });
     // Only the hosts this plan installs get the installer; a host installed earlier that boots

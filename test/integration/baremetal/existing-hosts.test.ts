@@ -165,7 +165,7 @@ describeWithSshHosts('existing hosts joined by the bare-metal provider over SSH'
       ['worker-1', 'create', `join the existing NestOS host over SSH at ${h1.ip}:22 (its own host key pinned); nothing installed, power untouched`],
     ]);
     const boot = await provider.serve(plan, { progress });
-    expect(boot.url).toBe('nowhere (no host boots from nkd this run)');
+    expect(boot.url).toBe('nowhere (every host is reached over SSH alone)');
     const t0 = performance.now();
     await provider.apply(plan, journal, { progress });
     lines.push(`joined 2 hosts in ${Math.round(performance.now() - t0)} ms`);
