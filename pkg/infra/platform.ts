@@ -92,6 +92,11 @@ export interface Platform<S = unknown> {
    * key (in its secret bundle; public keys in auth/known_hosts) so nkd pins it.
    */
   readonly sshHostKeys?: boolean;
+  /**
+   * The SSH host key a node already has (a host nkd does not install, e.g. an existing bare-metal
+   * host), one OpenSSH line: render makes no key for it and known_hosts lists this one.
+   */
+  ownHostKey?(node: ClusterNode): string | undefined;
   /** Fills the section's derived (`x-filled`) fields after defaults are in. */
   fillDerived?(config: ClusterConfig): void;
   /** Files the section names that deploy reads (field path, path as written): checked by validate like the others. */

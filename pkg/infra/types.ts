@@ -28,7 +28,7 @@ export type DesiredNode<N extends object = object> = N & {
   ignitionSha512: string;
   /** Two-stage platforms: the node's secret bundle, which the boot service hands over once. */
   secretBundle?: { path: string; sha512: string };
-  /** Platforms with sshHostKeys: the node's public SSH host key as render made it (nkd pins it). */
+  /** Platforms with sshHostKeys: the node's public SSH host key nkd pins (the one render made, or an existing host's own). */
   sshHostKey?: string;
 };
 

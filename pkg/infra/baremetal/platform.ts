@@ -111,6 +111,8 @@ export const baremetalPlatform: Platform<BareMetalSettings> = {
   },
   sizedNodes: false,
   sshHostKeys: true,
+  // an existing host keeps its own key; a converted one gets NestOS and the key nkd makes
+  ownHostKey: (n) => (n.baremetal?.provision === 'existing' ? n.baremetal.sshHostKey : undefined),
   boot: {
     kind: 'two-stage',
     via: 'nkd\'s boot service (PXE/iPXE)',

@@ -9,7 +9,7 @@
  * Nothing is created on a host that a re-run could duplicate: a host recorded as installed is
  * kept; destroy releases the records and wipes nothing.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { BareMetalNode } from '../../config/types.gen.js';
@@ -158,9 +158,13 @@ export class BareMetalProvider implements Provider<BareMetalNode> {
     if (this.credentials) return this.credentials;
     const l = this.s.sshLogin;
     if (!l) throw usageError('spec.baremetal.ssh.privateKeyFile: required field is missing: nodes are reached over SSH (provision: existing or convert)', 'give the private key nkd logs in with');
-    const privateKey = await readFile(l.privateKeyFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    const unreadable = (e: NodeJS.ErrnoException) => {
       throw usageError(`spec.baremetal.ssh.privateKeyFile: cannot read ${l.privateKeyFile}: ${e.code ?? e.message}`, 'point it at the private key nkd logs in with (relative to the cluster file)');
-    });
+    };
+    // as OpenSSH does: a private key others may read is refused, not used
+    const mode = (await stat(l.privateKeyFile).catch(unreadable)).mode & 0o777;
+    if (mode & 0o077) throw usageError(`spec.baremetal.ssh.privateKeyFile: ${l.privateKeyFile} is open to other users (mode ${mode.toString(8)})`, `chmod 600 ${l.privateKeyFile}: it is a private key`);
+    const privateKey = await readFile(l.privateKeyFile, 'utf8').catch(unreadable);
     this.credentials = { user: l.user, privateKey };
     return this.credentials;
   }

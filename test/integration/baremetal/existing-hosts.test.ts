@@ -153,6 +153,17 @@ describeWithSshHosts('existing hosts joined by the bare-metal provider over SSH'
     expect(await tree(h1.root)).toEqual([]);
   });
 
+  it('a login key that other users may read is refused before any host is contacted', async () => {
+    const { provider, journal } = await setUp('loose-key', [{ host: net.hosts[0]!, os: 'linux' }]);
+    await chmod(keyFile, 0o644);
+    try {
+      const e = (await provider.preflight('deploy', journal).then(() => undefined, (x: unknown) => x)) as NkdError;
+      expect([e.message, e.hint]).toEqual([`spec.baremetal.ssh.privateKeyFile: ${keyFile} is open to other users (mode 644)`, `chmod 600 ${keyFile}: it is a private key`]);
+    } finally {
+      await chmod(keyFile, 0o600);
+    }
+  });
+
   it('an existing Linux host and an existing NestOS host get the node\'s files with their modes and the right unit started; a re-run keeps them', async () => {
     const [h0, h1] = net.hosts as [SshHost, SshHost];
     await prepareHost(h0, 'linux');
