@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { BareMetalNode, ClusterConfig } from '../../config/types.gen.js';
 import type { Problems } from '../../config/problems.js';
 import { parseHostKey } from '../ssh/host-key.js';
+import { ipxeProblems } from './ipxe.js';
 
 /** How a bare-metal host becomes a node. */
 export type Provision = NonNullable<BareMetalNode['provision']>;
@@ -109,6 +110,11 @@ export function validateProvision(c: ClusterConfig, p: Problems): void {
   if (converted.length > 0) {
     for (const f of ['kernelURL', 'initrdURL', 'rootfsURL'] as const) {
       if (!b[f]) p.error(`spec.baremetal.${f}`, `required field is missing: ${converted.join(', ')} (provision: convert) ${converted.length === 1 ? 'boots' : 'boot'} the NestOS live installer from it`, 'give the URL of the NestOS release\'s live image (served over HTTP by you, not nkd)');
+    }
+    // what deploy would refuse to put on the installer's kernel command line, refused here first
+    for (const x of ipxeProblems(c)) {
+      // a missing value has its own message above (mac) or is deploy's to ask for (pxe images)
+      if (!x.message.startsWith('required field is missing') && !x.message.startsWith('invalid value ""')) p.error(x.path, x.message, 'fix the field: it goes into the NestOS live installer\'s kernel command line');
     }
   }
 }

@@ -87,12 +87,12 @@ async function setUp(name: string, h: SshHost, mac = h.mac) {
 
 /** Waits (bounded) until the stand-in kexec recorded `count` calls. */
 async function kexecCalls(h: SshHost, count: number): Promise<string[]> {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 1200; i++) {
     const calls = (await readFile(join(h.dir, 'kexec-calls'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
     if (calls.length >= count) return calls;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`the stand-in kexec on ${h.name} was not called ${count} times within 20 s`);
+  throw new Error(`the stand-in kexec on ${h.name} was not called ${count} times within 60 s`);
 }
 
 describeWithSshHosts('converting a running Linux host to NestOS (x2NestOS) through the bare-metal provider', () => {

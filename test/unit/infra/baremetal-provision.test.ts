@@ -24,6 +24,7 @@ async function errorsOf(mutate: (d: Record<string, any>) => void): Promise<strin
 /** A bare-metal document whose first node is an existing Linux host and second a conversion. */
 function doc(): Record<string, any> {
   const d = bareMetalClusterDoc();
+  d.spec.network = { cidr: '10.231.0.0/24', gateway: '10.231.0.1', dnsServers: ['10.231.0.1'] };
   d.spec.baremetal = {
     httpAddress: '10.231.0.2', ssh: { privateKeyFile: keyFile },
     kernelURL: 'http://10.231.0.2:8080/k', initrdURL: 'http://10.231.0.2:8080/i', rootfsURL: 'http://10.231.0.2:8080/r',
@@ -51,6 +52,8 @@ describe('bare-metal provision fields', () => {
       'c.yaml: spec.nodes[1].mac: required field is missing on bare metal (provision: convert): the MAC identifies the host before nkd wipes its disk (fix: set the MAC address of the host\'s boot interface)'],
     ['a conversion without the live kernel', (d: any) => delete d.spec.baremetal.kernelURL,
       'c.yaml: spec.baremetal.kernelURL: required field is missing: worker-1 (provision: convert) boots the NestOS live installer from it (fix: give the URL of the NestOS release\'s live image (served over HTTP by you, not nkd))'],
+    ['a conversion to an install device that cannot go on a kernel command line', (d: any) => (d.spec.nodes[1].baremetal.installDevice = '/dev/../sda'),
+      'c.yaml: spec.nodes[1].baremetal.installDevice: invalid value "/dev/../sda": must be a /dev path of letters, digits and . _ + : / - (fix: fix the field: it goes into the NestOS live installer\'s kernel command line)'],
     ['hosts over SSH without a login key', (d: any) => delete d.spec.baremetal.ssh,
       'c.yaml: spec.baremetal.ssh.privateKeyFile: required field is missing: 2 nodes are reached over SSH (provision: existing or convert) (fix: give the private key nkd logs in with (its public key in the login user\'s authorized_keys on those hosts))'],
     ['a login key file that does not exist', (d: any) => (d.spec.baremetal.ssh.privateKeyFile = join(dir, 'missing')),
