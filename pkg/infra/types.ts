@@ -144,9 +144,10 @@ export interface Provider<N extends object = object> {
    * Starts what the nodes need while they boot (two-stage platforms: the secret bundles, once
    * each). The lifecycle starts it before provisioning and stops it once the nodes are Ready.
    * Offers only the nodes this plan creates: a running node took its bundle long ago, and a pod
-   * on it replaying its first stage must find nothing (extend, a resumed deploy).
+   * on it replaying its first stage must find nothing (extend, a resumed deploy). Undefined:
+   * no host boots from it (e.g. bare-metal hosts reached over SSH alone).
    */
-  serve?(plan: Plan<N>, opts: RunOptions): Promise<BootService>;
+  serve?(plan: Plan<N>, opts: RunOptions): Promise<BootService | undefined>;
   /** Creates what the plan says; idempotent; records each resource before and after. */
   apply(plan: Plan<N>, journal: Journal, opts: RunOptions): Promise<Host[]>;
   /** Deletes the journal's resources, then sweeps by cluster tag; retries; reports. */

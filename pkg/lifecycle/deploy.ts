@@ -132,7 +132,8 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
           name: 'start the boot service',
           run: async () => {
             boot = await provider.serve!(result.plan, { progress: ui, signal: opts.signal });
-            ui.ok(`boot service on ${boot.url}: each node's secret bundle, to that node, once`);
+            if (boot) ui.ok(`boot service on ${boot.url}: each node's secret bundle, to that node, once`);
+            else ui.info('no boot service: no host boots from nkd (each is reached over SSH)');
           },
         }]
       : [];

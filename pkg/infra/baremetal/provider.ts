@@ -215,13 +215,13 @@ export class BareMetalProvider implements Provider<BareMetalNode> {
     return this.s.sshNodes?.find((x) => x.node === node);
   }
 
-  async serve(plan: Plan<BareMetalNode>, opts: RunOptions): Promise<BootService> {
+  async serve(plan: Plan<BareMetalNode>, opts: RunOptions): Promise<BootService | undefined> {
     const creating = new Set(plan.items.filter((i) => i.action === 'create').map((i) => i.node));
     // An existing host is reached over SSH alone: nothing of it is ever served.
     const nodes = plan.desired.nodes.filter((n) => creating.has(n.name) && provisionOfHost(n) !== 'existing');
     const ipxe = this.s.ipxe;
     if (!ipxe && plan.desired.nodes.every((n) => provisionOfHost(n) === 'existing')) {
-      return { url: 'nowhere (every host is reached over SSH alone)', served: () => [], stop: () => Promise.resolve() };
+      return undefined;
     }
     if (!ipxe) throw new NkdError('bare metal: the boot service needs the cluster file (its iPXE chain)', { hint: 'run nkd deploy with -f <cluster.yaml>' });
     // Only the hosts this plan installs get the installer; a host installed earlier that boots

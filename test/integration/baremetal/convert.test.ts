@@ -124,7 +124,7 @@ describeWithSshHosts('converting a running Linux host to NestOS (x2NestOS) throu
     expect(plan.items.map((i) => [i.name, i.action, i.reason])).toEqual([
       ['master-1', 'create', `convert the Linux host at ${h.ip}:22 to NestOS: kexec into the live installer over SSH (wipes /dev/vda), then watched like a network install; power untouched`],
     ]);
-    const boot = await provider.serve(plan, { progress });
+    const boot = (await provider.serve(plan, { progress }))!;
     try {
       const t0 = performance.now();
       const applying = provider.apply(plan, journal, { progress }).then(() => undefined, (e: unknown) => e as Error);
@@ -181,7 +181,7 @@ describeWithSshHosts('converting a running Linux host to NestOS (x2NestOS) throu
     const { provider, journal, desired } = await setUp('other-mac', h, '52:54:00:aa:bb:cc');
     // preflight would refuse it first; apply is run straight away to show the script's own check
     const plan = await provider.plan(desired, journal);
-    const boot = await provider.serve(plan, { progress });
+    const boot = (await provider.serve(plan, { progress }))!;
     try {
       const err = (await provider.apply(plan, journal, { progress }).then(() => undefined, (e: unknown) => e)) as NkdError;
       expect(err.message).toBe(`node master-1: the conversion refused: the host is not the named node (no interface has its MAC) (nkd-x2nestos[master-1]: refused: no interface of this host has MAC 52:54:00:aa:bb:cc, so it is not master-1 (its MACs: ${h.mac} 00:00:00:00:00:00 )); nothing was wiped`);

@@ -175,12 +175,11 @@ describeWithSshHosts('existing hosts joined by the bare-metal provider over SSH'
       ['master-1', 'create', `join the existing general-purpose Linux host over SSH at ${h0.ip}:22 (its own host key pinned); nothing installed, power untouched`],
       ['worker-1', 'create', `join the existing NestOS host over SSH at ${h1.ip}:22 (its own host key pinned); nothing installed, power untouched`],
     ]);
-    const boot = await provider.serve(plan, { progress });
-    expect(boot.url).toBe('nowhere (every host is reached over SSH alone)');
+    // nothing of an existing host is ever served: no boot service runs
+    expect(await provider.serve(plan, { progress })).toBeUndefined();
     const t0 = performance.now();
     await provider.apply(plan, journal, { progress });
     lines.push(`joined 2 hosts in ${Math.round(performance.now() - t0)} ms`);
-    await boot.stop();
 
     await expectFilesOnHost(h0.root, await expectedFiles(rendered, 'master-1', 'linux'));
     await expectFilesOnHost(h1.root, await expectedFiles(rendered, 'worker-1', 'nestos'));
