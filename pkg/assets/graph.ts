@@ -9,7 +9,7 @@ import type { RenderInputs } from './inputs.js';
 import { kubeconfigAsset } from './kubeconfig-assets.js';
 import { ignitionAsset, kubeadmAsset } from './node-assets.js';
 import { bootstrapTokenAsset, caAsset, leafAsset, serviceAccountAsset } from './pki-assets.js';
-import { knownHostsAsset, sshHostKeyAsset } from './ssh-assets.js';
+import { knownHostsAsset, makesHostKey, sshHostKeyAsset } from './ssh-assets.js';
 import { platformOf } from '../infra/registry.js';
 
 /** The resolved cluster file the directory was rendered from. */
@@ -86,6 +86,6 @@ export function renderAssets(c: ClusterConfig, inputs: RenderInputs): Asset[] {
       : undefined;
     assets.push(ignitionAsset(c, node, pki, inputs));
   }
-  if (platformOf(c).sshHostKeys) assets.push(...c.spec.nodes.map((n) => sshHostKeyAsset(c, n)), knownHostsAsset(c));
+  if (platformOf(c).sshHostKeys) assets.push(...c.spec.nodes.filter((n) => makesHostKey(c, n)).map((n) => sshHostKeyAsset(c, n)), knownHostsAsset(c));
   return assets;
 }

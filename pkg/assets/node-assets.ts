@@ -2,7 +2,7 @@ import { CLUSTER_PATHS, nodeIgnitionPath, nodeKubeadmPath, nodeSecretBundlePath 
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { platformOf } from '../infra/registry.js';
 import { splitSecrets } from '../ignition/two-stage.js';
-import { HOST } from '../node/host-paths.js';
+import { HOST } from '../host/paths.js';
 import { sha512Hex } from '../ignition/pointer.js';
 import { serializeIgnition } from '../ignition/serialize.js';
 import { kubeadmAction, kubeadmDocuments, kubeadmYaml, type KubeadmAction } from '../kubeadm/node-config.js';
@@ -15,7 +15,7 @@ import type { Asset } from './asset.js';
 import type { RenderedKubeconfig } from './kubeconfig-assets.js';
 import { caAssetName, SA_ASSET, TOKEN_ASSET } from './pki-assets.js';
 import type { RenderInputs } from './inputs.js';
-import { sshHostKeyAssetName } from './ssh-assets.js';
+import { makesHostKey, sshHostKeyAssetName } from './ssh-assets.js';
 import type { SshHostKey } from '../pki/ssh-host-key.js';
 
 /** A node's kubeadm file. */
@@ -77,7 +77,7 @@ export function ignitionAsset(c: ClusterConfig, node: ClusterNode, pki: NodePki 
   const path = nodeIgnitionPath(node.name);
   const platform = platformOf(c);
   const boot = platform.boot;
-  const hostKey = platform.sshHostKeys ? sshHostKeyAssetName(node.name) : undefined;
+  const hostKey = makesHostKey(c, node) ? sshHostKeyAssetName(node.name) : undefined;
   return {
     name: ignitionAssetName(node.name),
     dependencies: hostKey ? [...deps, hostKey] : deps,

@@ -9,6 +9,7 @@ import type { Ui } from '../ui/output.js';
 import { runAssets, type AssetFile, type AssetOutput, type GenerateEnv } from './asset.js';
 import { renderAssets } from './graph.js';
 import { readRenderInputs } from './inputs.js';
+import { platformOf } from '../infra/registry.js';
 import { sshHostKeyAssetName } from './ssh-assets.js';
 import type { SshHostKey } from '../pki/ssh-host-key.js';
 import { ignitionAssetName, type RenderedIgnition } from './node-assets.js';
@@ -28,7 +29,7 @@ export interface RenderedNode {
   ignitionBytes: number;
   /** Two-stage platforms: the node's secret bundle (absolute path, SHA-512 of its bytes). */
   secretBundle?: { path: string; sha512: string };
-  /** Platforms with sshHostKeys: the public host key nkd made for the node (`ssh-ed25519 … comment`). */
+  /** Platforms with sshHostKeys: the public host key nkd made for the node (`ssh-ed25519 … comment`), or the host's own (an existing host). */
   sshHostKey?: string;
 }
 
@@ -146,6 +147,7 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions, d
     dir,
     nodes: config.spec.nodes.map((n) => {
       const hostKey = (node: string) => (outputs.get(sshHostKeyAssetName(node))?.value as SshHostKey | undefined)?.publicLine;
+      const sshKey = (node: typeof n) => hostKey(node.name) ?? platformOf(config).ownHostKey?.(node)?.trim();
       const ign = outputs.get(ignitionAssetName(n.name))!.value as RenderedIgnition;
       return {
         name: n.name,
@@ -156,7 +158,7 @@ export async function renderCluster(given: ClusterConfig, opts: RenderOptions, d
         ignitionSha512: ign.sha512,
         ignitionBytes: ign.bytes,
         ...(ign.secretBundle ? { secretBundle: { path: join(dir, ign.secretBundle.path), sha512: ign.secretBundle.sha512 } } : {}),
-        ...(hostKey(n.name) ? { sshHostKey: hostKey(n.name) } : {}),
+        ...(sshKey(n) ? { sshHostKey: sshKey(n) } : {}),
       };
     }),
     adminKubeconfigPath: new ClusterDir(dir).adminKubeconfig,

@@ -8,6 +8,7 @@
 import { CLUSTER_PATHS } from '../cluster-dir.js';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { newSshHostKey, seedOf, sshHostKeyFromSeed, type SshHostKey } from '../pki/ssh-host-key.js';
+import { platformOf } from '../infra/registry.js';
 import type { Asset } from './asset.js';
 
 /** Where a node's host key is kept in the cluster directory (the public key: `.pub` beside it). */
@@ -40,14 +41,22 @@ export function sshHostKeyAsset(c: ClusterConfig, node: ClusterNode): Asset<SshH
   };
 }
 
-/** `auth/known_hosts`: each node's key under its name and, when it has one, its address. */
+/** Whether render makes `node` a host key: the platform reaches it over SSH and it has none of its own. */
+export function makesHostKey(c: ClusterConfig, node: ClusterNode): boolean {
+  const p = platformOf(c);
+  return !!p.sshHostKeys && !p.ownHostKey?.(node);
+}
+
+/** `auth/known_hosts`: each node's key (the one nkd made, or the host's own) under its name and, when it has one, its address. */
 export function knownHostsAsset(c: ClusterConfig): Asset<string> {
-  const deps = c.spec.nodes.map((n) => sshHostKeyAssetName(n.name));
+  const deps = c.spec.nodes.filter((n) => makesHostKey(c, n)).map((n) => sshHostKeyAssetName(n.name));
+  const own = platformOf(c).ownHostKey;
   return {
     name: KNOWN_HOSTS_PATH,
     dependencies: deps,
     generate(parents) {
-      const text = c.spec.nodes.map((n) => `${[n.name, ...(n.ip ? [n.ip] : [])].join(',')} ${parents.get<SshHostKey>(sshHostKeyAssetName(n.name)).publicLine}\n`).join('');
+      const key = (n: ClusterNode): string => own?.(n)?.trim() ?? parents.get<SshHostKey>(sshHostKeyAssetName(n.name)).publicLine;
+      const text = c.spec.nodes.map((n) => `${[n.name, ...(n.ip ? [n.ip] : [])].join(',')} ${key(n)}\n`).join('');
       return Promise.resolve({ value: text, files: [{ path: KNOWN_HOSTS_PATH, contents: text, secret: false }] });
     },
   };

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { platformOf } from '../infra/registry.js';
 import { applyLayers } from './layers.js';
 import { parseClusterYaml, readClusterFile } from './parse.js';
 import { invalidConfigError, Problems, type Problem } from './problems.js';
@@ -81,6 +82,7 @@ async function checkReferencedFiles(c: ClusterConfig, baseDir: string, p: Proble
     if (ca) refs.push([`spec.certificates.userCAs.${k}.cert`, ca.cert], [`spec.certificates.userCAs.${k}.key`, ca.key]);
   }
   c.spec.hooks.postManifests.forEach((m, i) => !/^https?:\/\//.test(m) && refs.push([`spec.hooks.postManifests[${i}]`, m]));
+  refs.push(...(platformOf(c).referencedFiles?.(c) ?? []));
   const cni = c.spec.kubernetes.cni.manifest;
   if (cni && cni !== 'none' && !/^https?:\/\//.test(cni)) refs.push(['spec.kubernetes.cni.manifest', cni]);
   await Promise.all(

@@ -263,6 +263,20 @@ export interface BareMetalPlatform {
    * URL or path of the NestOS live rootfs.
    */
   rootfsURL?: string;
+  ssh?: BareMetalSsh;
+}
+/**
+ * How nkd logs in to hosts that already run (nodes[].baremetal.provision: existing or convert).
+ */
+export interface BareMetalSsh {
+  /**
+   * Login user on those hosts (default root): root, or a user whose commands run as root (nkd does not use sudo).
+   */
+  user?: string;
+  /**
+   * Private key nkd logs in with (OpenSSH or PEM, without a passphrase), relative to the cluster file; its public key must be in the user's authorized_keys on each such host. Required when a node is existing or convert.
+   */
+  privateKeyFile?: string;
 }
 /**
  * Sizes applied to every node of a role unless the node sets its own.
@@ -370,6 +384,26 @@ export interface OpenStackNode {
  * Bare metal: this host's own settings.
  */
 export interface BareMetalNode {
+  /**
+   * How the host becomes a node (default pxe). pxe: it boots from the network and installs NestOS (nkd's boot service). existing: it already runs NestOS or a general-purpose Linux (os) and is brought into the cluster over SSH alone, nothing installed. convert: it runs a general-purpose Linux that nkd replaces with NestOS (its install device is wiped): over SSH, nkd kexecs it into the NestOS live installer (the x2NestOS path).
+   */
+  provision?: 'pxe' | 'existing' | 'convert';
+  /**
+   * provision: existing only, and required there: what the host runs (nestos: NestOS, whose first boot rebases to the release image; linux: a general-purpose Linux with a container runtime, kubelet and kubeadm installed).
+   */
+  os?: 'nestos' | 'linux';
+  /**
+   * provision: existing or convert: where nkd reaches the host over SSH (default: the node's ip).
+   */
+  sshAddress?: string;
+  /**
+   * provision: existing or convert: the host's SSH port (default 22).
+   */
+  sshPort?: number;
+  /**
+   * provision: existing or convert, and required there: the host's own SSH host public key, one OpenSSH line (the contents of /etc/ssh/ssh_host_ed25519_key.pub on the host). nkd refuses a host that presents another key; it never trusts a key on first use.
+   */
+  sshHostKey?: string;
   /**
    * Disk nestos-installer writes NestOS to on this host (overrides baremetal.installDevice).
    */

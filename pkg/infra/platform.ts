@@ -43,8 +43,8 @@ export type BootDelivery =
 
 /** The provider half of a platform: its settings, from the cluster file or the journal, and the provider. */
 export interface PlatformProvider<S = unknown> {
-  /** The provider's settings from a resolved cluster file (throws a usage error if unusable). */
-  settings(config: ClusterConfig): S;
+  /** The provider's settings from a resolved cluster file (throws a usage error if unusable); relative paths resolve against `baseDir`. */
+  settings(config: ClusterConfig, baseDir?: string): S;
   /** Settings back from the record its provider's `journalSettings()` wrote; `file` names the journal in errors. */
   fromJournal(recorded: JsonObject, file: string): S;
   /** The provider for these settings. */
@@ -92,8 +92,15 @@ export interface Platform<S = unknown> {
    * key (in its secret bundle; public keys in auth/known_hosts) so nkd pins it.
    */
   readonly sshHostKeys?: boolean;
+  /**
+   * The SSH host key a node already has (a host nkd does not install, e.g. an existing bare-metal
+   * host), one OpenSSH line: render makes no key for it and known_hosts lists this one.
+   */
+  ownHostKey?(node: ClusterNode): string | undefined;
   /** Fills the section's derived (`x-filled`) fields after defaults are in. */
   fillDerived?(config: ClusterConfig): void;
+  /** Files the section names that deploy reads (field path, path as written): checked by validate like the others. */
+  referencedFiles?(config: ClusterConfig): Array<[string, string]>;
   /** Semantic checks of the section (the shape is already valid). */
   validate?(config: ClusterConfig, problems: Problems): void;
   /** How its nodes receive their boot configs. */

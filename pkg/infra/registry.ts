@@ -61,9 +61,9 @@ async function providerHalf(p: Platform, what: string) {
 }
 
 /** The provider for a cluster file's platform. */
-export async function providerForConfig(config: ClusterConfig): Promise<Provider> {
+export async function providerForConfig(config: ClusterConfig, baseDir?: string): Promise<Provider> {
   const half = await providerHalf(platformOf(config), 'platform');
-  return half.open(half.settings(config));
+  return half.open(half.settings(config, baseDir));
 }
 
 /** The provider recorded in a journal (destroy and status without the cluster file). */

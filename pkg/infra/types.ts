@@ -28,7 +28,7 @@ export type DesiredNode<N extends object = object> = N & {
   ignitionSha512: string;
   /** Two-stage platforms: the node's secret bundle, which the boot service hands over once. */
   secretBundle?: { path: string; sha512: string };
-  /** Platforms with sshHostKeys: the node's public SSH host key as render made it (nkd pins it). */
+  /** Platforms with sshHostKeys: the node's public SSH host key nkd pins (the one render made, or an existing host's own). */
   sshHostKey?: string;
 };
 
@@ -131,8 +131,11 @@ export interface Provider<N extends object = object> {
    * a secret.
    */
   journalSettings(): JsonObject;
-  /** Checks the platform answers and, for 'deploy', that the inputs exist (image); creates nothing. */
-  preflight(scope?: 'connect' | 'deploy'): Promise<void>;
+  /**
+   * Checks the platform answers and, for 'deploy', that the inputs exist (image); creates
+   * nothing. The journal (deploy) says which resources an earlier run finished.
+   */
+  preflight(scope?: 'connect' | 'deploy', journal?: Journal): Promise<void>;
   /** What apply would create, without asking the platform (a dry run while it is unreachable). */
   offlinePlan?(desired: DesiredCluster<N>): Plan<N>;
   /** Reads live state; refuses (NkdError Usage) foreign resources before anything is created. */
@@ -141,9 +144,10 @@ export interface Provider<N extends object = object> {
    * Starts what the nodes need while they boot (two-stage platforms: the secret bundles, once
    * each). The lifecycle starts it before provisioning and stops it once the nodes are Ready.
    * Offers only the nodes this plan creates: a running node took its bundle long ago, and a pod
-   * on it replaying its first stage must find nothing (extend, a resumed deploy).
+   * on it replaying its first stage must find nothing (extend, a resumed deploy). Undefined:
+   * no host boots from it (e.g. bare-metal hosts reached over SSH alone).
    */
-  serve?(plan: Plan<N>, opts: RunOptions): Promise<BootService>;
+  serve?(plan: Plan<N>, opts: RunOptions): Promise<BootService | undefined>;
   /** Creates what the plan says; idempotent; records each resource before and after. */
   apply(plan: Plan<N>, journal: Journal, opts: RunOptions): Promise<Host[]>;
   /** Deletes the journal's resources, then sweeps by cluster tag; retries; reports. */

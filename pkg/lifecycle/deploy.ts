@@ -73,7 +73,7 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
   const mode = opts.mode ?? 'deploy';
   const render = deps.render ?? renderWithAssets;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const provider = deps.provider ?? (await providerForConfig(config));
+  const provider = deps.provider ?? (await providerForConfig(config, opts.baseDir));
   const jfile = new ClusterDir(dir).journal;
   if (mode === 'extend' && !(await Journal.read(jfile))) {
     throw usageError(`nkd extend: no deployed cluster in ${dir} (no ${jfile})`, 'run `nkd deploy` first, or point --dir at the cluster directory');
@@ -105,7 +105,7 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
       {
         name: 'preflight',
         run: async () => {
-          await provider.preflight();
+          await provider.preflight('deploy', journal);
         },
       },
       {
@@ -132,7 +132,8 @@ export async function deploy(opts: DeployOptions, deps: LifecycleDeps = {}): Pro
           name: 'start the boot service',
           run: async () => {
             boot = await provider.serve!(result.plan, { progress: ui, signal: opts.signal });
-            ui.ok(`boot service on ${boot.url}: each node's secret bundle, to that node, once`);
+            if (boot) ui.ok(`boot service on ${boot.url}: each node's secret bundle, to that node, once`);
+            else ui.info('no boot service: no host boots from nkd (each is reached over SSH)');
           },
         }]
       : [];

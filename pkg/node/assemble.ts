@@ -7,7 +7,7 @@ import type { RuntimeOptions } from '../runtime/types.js';
 import { ExitCode, NkdError, wrapError } from '../ui/errors.js';
 import { firstBoot } from './firstboot.js';
 import { preScriptFiles } from './hooks.js';
-import { HOST } from './host-paths.js';
+import { HOST } from '../host/paths.js';
 import { kubeletSysconfig, kubeletUnit } from './kubelet.js';
 import { cgroupKernelArguments, staticNetworkFile, systemFiles } from './system.js';
 import type { HostFile } from '../host/file.js';

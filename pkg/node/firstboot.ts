@@ -1,7 +1,7 @@
 import type { ClusterNode } from '../config/types.gen.js';
 import type { Unit } from '../ignition/types.js';
-import { HOST } from './host-paths.js';
-import { renderNodeTemplate } from './templates.js';
+import { HOST } from '../host/paths.js';
+import { renderNodeTemplate } from '../host/templates.js';
 import type { HostFile } from '../host/file.js';
 import type { NodeExtras } from './types.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { ClusterConfig, ClusterNode, PreScript } from '../config/types.gen.js';
 import { ExitCode, NkdError } from '../ui/errors.js';
-import { HOST } from './host-paths.js';
+import { HOST } from '../host/paths.js';
 import type { HostFile } from '../host/file.js';
 import type { NodeExtras } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { Unit } from '../ignition/types.js';
-import { HOST } from './host-paths.js';
-import { renderNodeTemplate } from './templates.js';
+import { HOST } from '../host/paths.js';
+import { renderNodeTemplate } from '../host/templates.js';
 import type { HostFile } from '../host/file.js';
 
 /** The kubelet unit drop-in (kubeadm's 10-kubeadm.conf, reading /etc/sysconfig/kubelet too). */

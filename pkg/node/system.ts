@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { parseCidr } from '../config/net.js';
 import type { IgnitionConfig } from '../ignition/types.js';
-import { HOST } from './host-paths.js';
-import { renderNodeTemplate } from './templates.js';
+import { HOST } from '../host/paths.js';
+import { renderNodeTemplate } from '../host/templates.js';
 import type { HostFile } from '../host/file.js';
 
 /** Kernel modules the kubelet and CNI plugins need, loaded at boot. */

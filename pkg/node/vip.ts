@@ -3,8 +3,8 @@ import yaml from 'js-yaml';
 import type { ClusterConfig, ClusterNode } from '../config/types.gen.js';
 import { parseVersion } from '../config/versions.js';
 import { ExitCode, NkdError } from '../ui/errors.js';
-import { HOST } from './host-paths.js';
-import { renderNodeTemplate } from './templates.js';
+import { HOST } from '../host/paths.js';
+import { renderNodeTemplate } from '../host/templates.js';
 import type { HostFile } from '../host/file.js';
 import type { NodeExtras } from './types.js';
 

@@ -81,16 +81,19 @@ function netmaskOf(cidr: string): string | undefined {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/**
- * The iPXE chain of a bare-metal cluster file, every value checked: a field that cannot go into
- * a script is refused, all of them at once, naming the field path and the fix.
- */
-export function ipxeBootFrom(config: ClusterConfig, baseUrl?: string): IpxeBoot {
+/** A value that cannot go into an iPXE script: its field path and why. */
+export interface IpxeProblem {
+  path: string;
+  message: string;
+}
+
+/** The iPXE chain of a cluster file and every problem of its values. */
+function readIpxeBoot(config: ClusterConfig, baseUrl?: string): { boot: IpxeBoot; problems: IpxeProblem[] } {
   const b = config.spec.baremetal;
-  const problems: string[] = [];
+  const problems: IpxeProblem[] = [];
   const url = (v: string | undefined, path: string): string => {
-    if (!v) problems.push(`${path}: required field is missing: the iPXE script boots the NestOS live image from it`);
-    else if (!isScriptSafeUrl(v)) problems.push(`${path}: invalid value ${JSON.stringify(v)}: must be an http(s) URL of letters, digits and . _ ~ % / + = , - (nkd does not serve the live images itself)`);
+    if (!v) problems.push({ path, message: 'required field is missing: the iPXE script boots the NestOS live image from it' });
+    else if (!isScriptSafeUrl(v)) problems.push({ path, message: `invalid value ${JSON.stringify(v)}: must be an http(s) URL of letters, digits and . _ ~ % / + = , - (nkd does not serve the live images itself)` });
     return v ?? '';
   };
   const base = baseUrl ?? `http://${b?.httpAddress ?? ''}:${b?.httpPort ?? 9080}`;
@@ -104,28 +107,44 @@ export function ipxeBootFrom(config: ClusterConfig, baseUrl?: string): IpxeBoot 
   };
   const net = config.spec.network;
   config.spec.nodes.forEach((n, i) => {
+    // an existing host boots nothing from nkd: it is reached over SSH alone
+    if (n.baremetal?.provision === 'existing') return;
     const mac = normalizeMac(n.mac);
-    if (!mac) problems.push(`spec.nodes[${i}].mac: invalid value ${JSON.stringify(n.mac ?? '')}: must be six hex pairs like 52:54:00:12:34:56`);
-    if (!HOSTNAME.test(n.name)) problems.push(`spec.nodes[${i}].name: invalid value ${JSON.stringify(n.name)}: must be a DNS label`);
+    if (!mac) problems.push({ path: `spec.nodes[${i}].mac`, message: `invalid value ${JSON.stringify(n.mac ?? '')}: must be six hex pairs like 52:54:00:12:34:56` });
+    if (!HOSTNAME.test(n.name)) problems.push({ path: `spec.nodes[${i}].name`, message: `invalid value ${JSON.stringify(n.name)}: must be a DNS label` });
     const dev = n.baremetal?.installDevice ?? b?.installDevice ?? '/dev/sda';
     const devPath = n.baremetal?.installDevice ? `spec.nodes[${i}].baremetal.installDevice` : 'spec.baremetal.installDevice';
-    if (!isSafeDevice(dev)) problems.push(`${devPath}: invalid value ${JSON.stringify(dev)}: must be a /dev path of letters, digits and . _ + : / -`);
+    if (!isSafeDevice(dev)) problems.push({ path: devPath, message: `invalid value ${JSON.stringify(dev)}: must be a /dev path of letters, digits and . _ + : / -` });
     const m: IpxeMachine = { node: n.name, mac: mac ?? '', installDevice: dev };
     if (n.ip) {
       const netmask = net ? netmaskOf(net.cidr) : undefined;
       const addrs = [n.ip, net?.gateway ?? '', ...(net?.dnsServers ?? [])];
       if (!net || !netmask || !addrs.every((a) => IPV4.test(a))) {
-        problems.push(`spec.nodes[${i}].ip: the static network for the live system needs spec.network (cidr, gateway, dnsServers) as IPv4 addresses`);
+        problems.push({ path: `spec.nodes[${i}].ip`, message: 'the static network for the live system needs spec.network (cidr, gateway, dnsServers) as IPv4 addresses' });
       } else if (net.interface !== undefined && !IFACE.test(net.interface)) {
-        problems.push(`spec.network.interface: invalid value ${JSON.stringify(net.interface)}: must be an interface name of letters, digits and . _ -`);
+        problems.push({ path: 'spec.network.interface', message: `invalid value ${JSON.stringify(net.interface)}: must be an interface name of letters, digits and . _ -` });
       } else {
         m.network = { ip: n.ip, gateway: net.gateway, netmask, dns: [...net.dnsServers], iface: net.interface ?? '' };
       }
     }
     boot.machines.push(m);
   });
+  return { boot, problems };
+}
+
+/** What keeps a cluster file's values out of an iPXE script (validate reports them too). */
+export function ipxeProblems(config: ClusterConfig): IpxeProblem[] {
+  return readIpxeBoot(config).problems;
+}
+
+/**
+ * The iPXE chain of a bare-metal cluster file, every value checked: a field that cannot go into
+ * a script is refused, all of them at once, naming the field path and the fix.
+ */
+export function ipxeBootFrom(config: ClusterConfig, baseUrl?: string): IpxeBoot {
+  const { boot, problems } = readIpxeBoot(config, baseUrl);
   if (problems.length > 0) {
-    throw new NkdError(`cluster.yaml: cannot write the iPXE scripts:\n  ${problems.join('\n  ')}`, {
+    throw new NkdError(`cluster.yaml: cannot write the iPXE scripts:\n  ${problems.map((x) => `${x.path}: ${x.message}`).join('\n  ')}`, {
       code: ExitCode.Usage,
       hint: 'fix the fields named above in the cluster file',
     });

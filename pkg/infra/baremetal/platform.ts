@@ -9,6 +9,7 @@
 import { secretBundleUrl } from '../boot-path.js';
 import type { Platform, PlatformProvider } from '../platform.js';
 import type { BareMetalSettings } from './settings.js';
+import { validateProvision } from './ssh-nodes.js';
 
 async function providerHalf(): Promise<PlatformProvider<BareMetalSettings>> {
   // one after the other: provider.js loads settings.js, so the second import is its cached module
@@ -36,6 +37,15 @@ export const baremetalPlatform: Platform<BareMetalSettings> = {
       kernelURL: { type: 'string', description: 'URL or path of the NestOS live kernel.' },
       initrdURL: { type: 'string', description: 'URL or path of the NestOS live initramfs.' },
       rootfsURL: { type: 'string', description: 'URL or path of the NestOS live rootfs.' },
+      ssh: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'How nkd logs in to hosts that already run (nodes[].baremetal.provision: existing or convert).',
+        properties: {
+          user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,31}$', description: 'Login user on those hosts (default root): root, or a user whose commands run as root (nkd does not use sudo).' },
+          privateKeyFile: { type: 'string', minLength: 1, description: 'Private key nkd logs in with (OpenSSH or PEM, without a passphrase), relative to the cluster file; its public key must be in the user\'s authorized_keys on each such host. Required when a node is existing or convert.' },
+        },
+      },
     },
   },
   nodeSchema: {
@@ -43,6 +53,19 @@ export const baremetalPlatform: Platform<BareMetalSettings> = {
     additionalProperties: false,
     description: 'Bare metal: this host\'s own settings.',
     properties: {
+      provision: {
+        type: 'string', enum: ['pxe', 'existing', 'convert'],
+        description: 'How the host becomes a node (default pxe). pxe: it boots from the network and installs NestOS (nkd\'s boot service). ' +
+          'existing: it already runs NestOS or a general-purpose Linux (os) and is brought into the cluster over SSH alone, nothing installed. ' +
+          'convert: it runs a general-purpose Linux that nkd replaces with NestOS (its install device is wiped): over SSH, nkd kexecs it into the NestOS live installer (the x2NestOS path).',
+      },
+      os: { type: 'string', enum: ['nestos', 'linux'], description: 'provision: existing only, and required there: what the host runs (nestos: NestOS, whose first boot rebases to the release image; linux: a general-purpose Linux with a container runtime, kubelet and kubeadm installed).' },
+      sshAddress: { type: 'string', minLength: 1, description: 'provision: existing or convert: where nkd reaches the host over SSH (default: the node\'s ip).' },
+      sshPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'provision: existing or convert: the host\'s SSH port (default 22).' },
+      sshHostKey: {
+        type: 'string', minLength: 1,
+        description: 'provision: existing or convert, and required there: the host\'s own SSH host public key, one OpenSSH line (the contents of /etc/ssh/ssh_host_ed25519_key.pub on the host). nkd refuses a host that presents another key; it never trusts a key on first use.',
+      },
       installDevice: { type: 'string', minLength: 1, description: 'Disk nestos-installer writes NestOS to on this host (overrides baremetal.installDevice).' },
       bmc: {
         type: 'object',
@@ -59,17 +82,16 @@ export const baremetalPlatform: Platform<BareMetalSettings> = {
       },
     },
   },
-  typeNames: { section: 'BareMetalPlatform', node: 'BareMetalNode', nodeNested: { '/properties/bmc': 'BareMetalBmc' } },
+  typeNames: { section: 'BareMetalPlatform', node: 'BareMetalNode', nested: { '/properties/ssh': 'BareMetalSsh' }, nodeNested: { '/properties/bmc': 'BareMetalBmc' } },
   movedFields: { 'spec.nodes[].installDevice': 'spec.nodes[].baremetal.installDevice' },
   nodeNetwork: { requiredForStaticIps: true },
   validate(c, p) {
     const b = c.spec.baremetal!;
     if (!b.httpAddress) p.error('spec.baremetal.httpAddress', 'required field is missing', 'set the address of this machine that the hosts reach to fetch their boot configs');
     if (b.boot === 'pxe' && !b.tftpAddress) p.error('spec.baremetal.tftpAddress', 'required field is missing: boot is pxe', 'set the TFTP server address, or use boot: ipxe');
-    c.spec.nodes.forEach((n, i) => {
-      if (!n.mac) p.error(`spec.nodes[${i}].mac`, 'required field is missing on bare metal: the MAC identifies the host when it boots', 'set the MAC address of the host\'s boot interface');
-    });
+    validateProvision(c, p);
   },
+  referencedFiles: (c) => (c.spec.baremetal?.ssh?.privateKeyFile ? [['spec.baremetal.ssh.privateKeyFile', c.spec.baremetal.ssh.privateKeyFile]] : []),
   template: {
     cidr: '10.30.0.0/24',
     networkNote: 'the node network: static address, gateway, DNS',
@@ -89,6 +111,8 @@ export const baremetalPlatform: Platform<BareMetalSettings> = {
   },
   sizedNodes: false,
   sshHostKeys: true,
+  // an existing host keeps its own key; a converted one gets NestOS and the key nkd makes
+  ownHostKey: (n) => (n.baremetal?.provision === 'existing' ? n.baremetal.sshHostKey : undefined),
   boot: {
     kind: 'two-stage',
     via: 'nkd\'s boot service (PXE/iPXE)',

@@ -7,6 +7,7 @@ import type { ClusterConfig } from '../../config/types.gen.js';
 import { usageError } from '../../ui/errors.js';
 import type { JsonObject } from '../platform.js';
 import { ipxeBootFrom, type IpxeBoot } from './ipxe.js';
+import { needsLiveInstaller, sshLoginFrom, sshNodesFrom, type SshLogin, type SshNode } from './ssh-nodes.js';
 
 /** Where the iPXE binaries of `boot: pxe` are served from over TFTP (Debian's `ipxe` package). */
 export const DEFAULT_TFTP_ROOT = '/usr/lib/ipxe';
@@ -17,12 +18,18 @@ export interface BareMetalSettings {
   httpPort: number;
   boot: 'pxe' | 'ipxe';
   tftp?: { address: string; port: number; root: string };
-  /** The hosts' iPXE chain; absent when read back from the journal (destroy, status). */
+  /** The hosts' iPXE chain; absent when read back from the journal (destroy, status) or when every host is existing. */
   ipxe?: IpxeBoot;
+  /** The hosts reached over SSH (provision: existing or convert), from the cluster file only. */
+  sshNodes?: SshNode[];
+  /** How nkd logs in to them. */
+  sshLogin?: SshLogin;
+  /** The Kubernetes version and runtime an existing host must have (its preflight). */
+  cluster?: { kubernetesVersion: string; runtime: ClusterConfig['spec']['containerRuntime']['type'] };
 }
 
 /** The settings of a resolved bare-metal cluster file (every iPXE value checked). */
-export function bareMetalSettings(config: ClusterConfig): BareMetalSettings {
+export function bareMetalSettings(config: ClusterConfig, baseDir?: string): BareMetalSettings {
   const b = config.spec.baremetal;
   if (config.spec.platform !== 'baremetal' || !b) {
     throw usageError('spec.baremetal: missing', 'add a spec.baremetal section (httpAddress, kernelURL, initrdURL, rootfsURL) or choose another platform');
@@ -33,7 +40,10 @@ export function bareMetalSettings(config: ClusterConfig): BareMetalSettings {
     httpPort: b.httpPort,
     boot: b.boot,
     ...(b.boot === 'pxe' ? { tftp: { address: b.tftpAddress ?? b.httpAddress, port: b.tftpPort, root: DEFAULT_TFTP_ROOT } } : {}),
-    ipxe: ipxeBootFrom(config),
+    ...(needsLiveInstaller(config) ? { ipxe: ipxeBootFrom(config) } : {}),
+    sshNodes: sshNodesFrom(config),
+    ...(sshLoginFrom(config, baseDir) ? { sshLogin: sshLoginFrom(config, baseDir) } : {}),
+    cluster: { kubernetesVersion: config.spec.kubernetes.version, runtime: config.spec.containerRuntime.type },
   };
 }
 

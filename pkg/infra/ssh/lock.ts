@@ -55,6 +55,9 @@ export class HostLockedError extends NkdError {
   }
 }
 
+/** The lock file on a host (tmpfs: gone after a reboot). */
+export const HOST_LOCK = '/run/nkd/host.lock';
+
 const ACQUIRED = 'nkd-lock-acquired';
 const BUSY = 'nkd-lock-busy';
 const BUSY_CODE = 75;
@@ -80,7 +83,7 @@ export function lockCommand(path: string, holder: string, leaseMs: number): stri
 
 /** Takes the host lock or throws {@link HostLockedError}. */
 export async function acquireHostLock(session: SshSession, opts: HostLockOptions = {}): Promise<HostLock> {
-  const path = opts.path ?? '/run/nkd/host.lock';
+  const path = opts.path ?? HOST_LOCK;
   const leaseMs = opts.leaseMs ?? 30_000;
   const heartbeatMs = opts.heartbeatMs ?? 5_000;
   const timeoutMs = opts.timeoutMs ?? 15_000;

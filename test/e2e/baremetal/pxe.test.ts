@@ -221,7 +221,7 @@ describe('a network install through the real iPXE ROM of a QEMU NIC', () => {
     await provider.preflight('deploy');
     const plan = await provider.plan(desired, journal);
     expect(plan.items.map((i) => [i.name, i.action])).toEqual([[NODE.name, 'create']]);
-    service = await provider.serve(plan, { progress });
+    service = (await provider.serve(plan, { progress }))!;
 
     const err = await provider.apply(plan, journal, { progress }).then(() => undefined, (e: Error) => e);
     expect(err?.message).toBe(`node ${NODE.name} has not fetched its secret bundle (the installed system boots) within ${SECRET_BUNDLE_MS / 1000} s`);

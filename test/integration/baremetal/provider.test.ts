@@ -180,7 +180,7 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
     await provider.preflight('deploy');
     const plan = await provider.plan(desired, journal);
     expect(plan.items.map((i) => [i.name, i.action])).toEqual([['master-1', 'create'], ['worker-1', 'create']]);
-    service = await provider.serve(plan, { progress });
+    service = (await provider.serve(plan, { progress }))!;
     url = service.url;
     expect(url).toBe(`http://${NET}.1:${config.spec.baremetal!.httpPort}`);
 
@@ -222,7 +222,7 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
     const provider = new BareMetalProvider(bareMetalSettings(config), { addresses: localAddresses });
     const plan = await provider.plan(desired, journal);
     expect(plan.items.map((i) => [i.name, i.action, i.reason])).toEqual([['master-1', 'keep', 'installed by an earlier run'], ['worker-1', 'keep', 'installed by an earlier run']]);
-    service = await provider.serve(plan, { progress });
+    service = (await provider.serve(plan, { progress }))!;
     const again = await get(HOSTS[0]!.ns, `${service.url}/nkd/v1/ipxe/machine?mac=${HOSTS[0]!.mac}`);
     expect(again.code).toBe(200);
     expect(again.body).not.toMatch(/kernel|ignition/);
@@ -235,7 +235,7 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
     const j = await Journal.open(join(scratch, 'journal-timeout.json'), { clusterId: 'demo', provider: 'baremetal' });
     const provider = new BareMetalProvider(bareMetalSettings(config), { addresses: localAddresses, waits: { scriptMs: 1500 } });
     const plan = await provider.plan(desired, j);
-    service = await provider.serve(plan, { progress });
+    service = (await provider.serve(plan, { progress }))!;
     const err = await provider.apply(plan, j, { progress }).then(() => undefined, (e: Error & { hint?: string }) => e);
     expect(err?.message).toBe('node master-1 has not fetched its iPXE script within 2 s');
     expect(err?.hint).toContain(`/nkd/v1/ipxe/boot.ipxe on http://${NET}.1:${config.spec.baremetal!.httpPort}`);
@@ -259,7 +259,7 @@ describe('the bare-metal provider over a bridge and network namespaces', () => {
       const only = { ...desired, nodes: desired.nodes.filter((n) => n.name === 'master-1') };
       const provider = new BareMetalProvider(bareMetalSettings(config), { power: fakePower(() => url, booted), addresses: localAddresses, sshPollMs: 200, waits: { sshMs: 30_000 } });
       const plan = await provider.plan(only, j);
-      service = await provider.serve(plan, { progress });
+      service = (await provider.serve(plan, { progress }))!;
       url = service.url;
       const err = await provider.apply(plan, j, { progress }).then(() => undefined, (e: Error) => e);
       const presented = (await sh(['ssh-keygen', '-l', '-f', `${other}.pub`])).stdout.split(' ')[1];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import { machineKernelArgs, type IpxeBoot } from '../../../pkg/infra/baremetal/ipxe.js';
-import { X2NESTOS_EXIT, x2nestosConversion, type X2NestosInputs } from '../../../pkg/node/x2nestos.js';
+import { X2NESTOS_EXIT, x2nestosConversion, type X2NestosInputs } from '../../../pkg/host/x2nestos.js';
 
 jest.setTimeout(60_000);
 const run = promisify(execFile);

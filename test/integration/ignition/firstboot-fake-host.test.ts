@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { serializeIgnition } from '../../../pkg/ignition/serialize.js';
 import { buildNodeIgnition } from '../../../pkg/node/assemble.js';
-import { HOST } from '../../../pkg/node/host-paths.js';
+import { HOST } from '../../../pkg/host/paths.js';
 import { extrasFor, SCENARIOS, scenarioConfig } from '../../unit/node/scenarios.js';
 import { prepareFakeHost, runOnFakeHost, setFake, takeCalls } from './fake-host.js';
 import { applyIgnition, requireTools, type Applied } from './tools.js';

@@ -7,7 +7,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { request, type RequestOptions } from 'node:https';
 import yaml from 'js-yaml';
 import { buildNodeIgnition } from '../../../pkg/node/assemble.js';
-import { HOST } from '../../../pkg/node/host-paths.js';
+import { HOST } from '../../../pkg/host/paths.js';
 import { sharedKubeconfig, uniqueNamespace } from '../../harness/shared.js';
 import { fileText } from '../../unit/ignition/decode.js';
 import { extrasFor, SCENARIOS, scenarioConfig } from '../../unit/node/scenarios.js';

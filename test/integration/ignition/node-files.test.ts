@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ContainerRuntimeSpec } from '../../../pkg/config/types.gen.js';
 import { buildNodeIgnition } from '../../../pkg/node/assemble.js';
-import { HOST } from '../../../pkg/node/host-paths.js';
+import { HOST } from '../../../pkg/host/paths.js';
 import { runtimeSetup } from '../../../pkg/runtime/setup.js';
 import { fileText } from '../../unit/ignition/decode.js';
 import { extrasFor, SCENARIOS, scenarioConfig } from '../../unit/node/scenarios.js';

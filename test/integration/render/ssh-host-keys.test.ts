@@ -76,6 +76,28 @@ describe('SSH host keys on bare metal', () => {
     expect(await readFile(join(dir, sshHostKeyPath('master-1')), 'utf8')).toBe(before);
   });
 
+  test('an existing host keeps its own key: render makes none for it, its config carries none, known_hosts lists the key the cluster file pins', async () => {
+    const dir = join(scratch, 'e');
+    const own = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA24R+KseoNpmpmPqRiQ49lucvka6YLzX2ekjIIvxjF+ worker-1-own';
+    await writeFile(join(scratch, 'client_key'), 'a private key\n', { mode: 0o600 });
+    const config = await validClusterConfig((d) => {
+      delete d.spec.libvirt;
+      d.spec.platform = 'baremetal';
+      d.spec.baremetal = { httpAddress: '10.231.0.2', ssh: { privateKeyFile: join(scratch, 'client_key') } };
+      d.spec.nodes[1].baremetal = { provision: 'existing', os: 'linux', sshHostKey: own };
+    });
+    const r = await renderCluster(config, { dir }, goldenRenderDeps());
+    await expect(stat(join(dir, sshHostKeyPath('worker-1')))).rejects.toThrow(/ENOENT/);
+    const node = r.nodes.find((n) => n.name === 'worker-1')!;
+    expect(node.sshHostKey).toBe(own);
+    for (const file of [node.ignitionPath, node.secretBundle!.path]) {
+      const cfg = JSON.parse(await readFile(file, 'utf8')) as IgnitionConfig;
+      expect(cfg.storage?.files?.filter((f) => f.path.startsWith('/etc/ssh/')) ?? []).toEqual([]);
+    }
+    const master = (await readFile(join(dir, `${sshHostKeyPath('master-1')}.pub`), 'utf8')).trim();
+    expect(await readFile(join(dir, KNOWN_HOSTS_PATH), 'utf8')).toBe(`master-1,10.231.0.11 ${master}\nworker-1,10.231.0.21 ${own}\n`);
+  });
+
   test('libvirt renders no SSH host keys (nkd does not SSH to its machines)', async () => {
     const dir = join(scratch, 'd');
     await renderCluster(await validClusterConfig(), { dir }, goldenRenderDeps());

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { serializeIgnition } from '../../../pkg/ignition/serialize.js';
 import { buildNodeIgnition } from '../../../pkg/node/assemble.js';
-import { HOST } from '../../../pkg/node/host-paths.js';
+import { HOST } from '../../../pkg/host/paths.js';
 import { needsSuperAdmin } from '../../../pkg/node/vip.js';
 import { NkdError } from '../../../pkg/ui/errors.js';
 import { haClusterDoc, validClusterConfig } from '../../fixtures/cluster.js';

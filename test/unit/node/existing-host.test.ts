@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCluster, type RenderResult } from '../../../pkg/assets/render.js';
-import { existingHostPlan, wholeConfig } from '../../../pkg/node/existing-host.js';
+import { existingHostPlan, wholeConfig } from '../../../pkg/host/existing-host.js';
 import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import { validClusterConfig } from '../../fixtures/cluster.js';
 import { goldenRenderDeps } from '../../golden/env.js';

@@ -1,7 +1,7 @@
 import { loadClusterText } from '../../../pkg/config/load.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { buildNodeIgnition } from '../../../pkg/node/assemble.js';
-import { HOST } from '../../../pkg/node/host-paths.js';
+import { HOST } from '../../../pkg/host/paths.js';
 import { staticNetworkFile } from '../../../pkg/node/system.js';
 import { bareMetalClusterDoc, toYaml, validClusterConfig, validClusterDoc } from '../../fixtures/cluster.js';
 import { fileText } from '../ignition/decode.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { keyfileValue, shellQuote, systemdQuote, tomlString } from '../../../pkg/host/quote.js';
-import { renderNodeTemplate } from '../../../pkg/node/templates.js';
+import { renderNodeTemplate } from '../../../pkg/host/templates.js';
 import { templatePath } from '../../../pkg/paths.js';
 
 describe('node templates', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { templatePath } from '../paths.js';
-import { keyfileValue, shellQuote } from '../host/quote.js';
+import { keyfileValue, shellQuote } from './quote.js';
 
 /**
  * templates/node/*.hbs: systemd units, scripts and small config files, rendered with

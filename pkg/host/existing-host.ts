@@ -15,7 +15,7 @@
 import { percentDataUrl } from '../ignition/data-url.js';
 import { mergeIgnition } from '../ignition/merge.js';
 import type { IgnitionConfig } from '../ignition/types.js';
-import { HOST } from './host-paths.js';
+import { HOST } from './paths.js';
 
 /** What the host runs now. */
 export type ExistingOs = 'nestos' | 'linux';
