@@ -189,9 +189,9 @@ start_rabbit() {
     /usr/lib/rabbitmq/bin/rabbitmq-server
 }
 
-# One thread per uwsgi worker: with several threads, sqlite connections are closed from threads that did
-# not open them ("SQLite objects created in a thread can only be used in that same thread") and the
-# worker aborts. Each worker loads the application itself (--lazy-apps) instead of inheriting it.
+# One thread per uwsgi worker, each loading the application itself (--lazy-apps): with threads and an
+# application inherited from the master, workers aborted (seen on sqlite: "SQLite objects created in a
+# thread can only be used in that same thread", then "terminate called"; not retried on MariaDB).
 # uwsgi's plain http-socket closes the connection after each answer: say so ("Connection: close"), or
 # HTTP/1.1 clients reuse it and their next request fails with "Remote end closed connection".
 uwsgi_app() { # name port wsgi-file processes env...
@@ -199,7 +199,7 @@ uwsgi_app() { # name port wsgi-file processes env...
   local envs=() kv
   for kv in "$@"; do envs+=(--env "$kv"); done
   start "$name" uwsgi --plugin python3 --http-socket "127.0.0.1:$port" --wsgi-file "$file" --master \
-    --processes "$procs" --lazy-apps --die-on-term --need-app --buffer-size 65535 \
+    --processes "$procs" --lazy-apps --die-on-term --worker-reload-mercy 5 --need-app --buffer-size 65535 \
     --add-header 'Connection: close' "${envs[@]}"
 }
 
@@ -211,8 +211,8 @@ start_keystone() {
 start_services() {
   local n=$D/etc/neutron
   start glance glance-api --config-file "$D/etc/glance/glance-api.conf"
-  # One placement worker: at start each worker syncs the trait table, and two doing it at once fail on
-  # sqlite ("database is locked", the worker exits).
+  # One placement worker: each worker syncs the trait table as it starts, and two at once made one exit
+  # (seen on sqlite, "database is locked"); one is plenty for a test cloud.
   uwsgi_app placement "$P_PLACEMENT" /usr/bin/placement-api 1 "OS_PLACEMENT_CONFIG_DIR=$D/etc/placement"
   start neutron-server neutron-server --config-file "$n/neutron.conf"
   start neutron-linuxbridge-agent neutron-linuxbridge-agent --config-file "$n/linuxbridge_agent.ini"
@@ -284,8 +284,12 @@ retarget_template() { # dir
   sql="UPDATE nova_api.cell_mappings SET database_connection = replace(database_connection, '$old_dir/', '$D/'),
          transport_url = replace(transport_url, ':$((old_base + 5))/', ':$P_RABBIT/');
        UPDATE glance.image_locations SET value = replace(value, '$old_dir/', '$D/');"
+  # Through a marker, so that an old port equal to another new one is not rewritten twice.
   for i in 0 1 2 3 4; do
-    sql+="UPDATE keystone.endpoint SET url = replace(url, '127.0.0.1:$((old_base + i))/', '127.0.0.1:$((PORT_BASE + i))/');"
+    sql+="UPDATE keystone.endpoint SET url = replace(url, '127.0.0.1:$((old_base + i))', '127.0.0.1:#$i#');"
+  done
+  for i in 0 1 2 3 4; do
+    sql+="UPDATE keystone.endpoint SET url = replace(url, '127.0.0.1:#$i#', '127.0.0.1:$((PORT_BASE + i))');"
   done
   mariadb -S "$D/mysql/sock" -e "$sql"
 }
@@ -359,6 +363,14 @@ os_down() {
   while read -r name pid; do
     if kill -0 -- "-$pid" 2>/dev/null; then log "$name (group $pid) ignored TERM for 20 s: KILL"; kill -KILL -- "-$pid" 2>/dev/null || true; fi
   done <"$D/pids"
+  for ((i = 0; i < 20; i++)); do
+    live=0
+    while read -r name pid; do
+      if kill -0 -- "-$pid" 2>/dev/null; then live=1; fi
+    done <"$D/pids"
+    [ $live = 1 ] || break
+    sleep 0.5
+  done
   rm -f "$D/pids"
   log "down: stopped everything in $D"
 }
