@@ -347,30 +347,31 @@ os_up() {
   log "up: the cloud is ready in $((SECONDS - t0)) s: . $D/env (clouds nkd-test, nkd-admin)"
 }
 
+# Waits up to $1 seconds until no process group in DIR/pids has a process left; false if one has.
+groups_gone() {
+  local i name pid live
+  for ((i = 0; i < $1 * 2; i++)); do
+    live=0
+    while read -r name pid; do
+      if kill -0 -- "-$pid" 2>/dev/null; then live=1; fi
+    done <"$D/pids"
+    [ $live = 1 ] || return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 os_down() {
   D=$(cd "$1" && pwd)
   [ -f "$D/pids" ] || { log "nothing to stop in $D"; return 0; }
-  local name pid live i
+  local name pid
   while read -r name pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done <"$D/pids"
-  for ((i = 0; i < 40; i++)); do
-    live=0
+  if ! groups_gone 20; then
     while read -r name pid; do
-      if kill -0 -- "-$pid" 2>/dev/null; then live=1; fi
+      if kill -0 -- "-$pid" 2>/dev/null; then log "$name (group $pid) ignored TERM for 20 s: KILL"; kill -KILL -- "-$pid" 2>/dev/null || true; fi
     done <"$D/pids"
-    [ $live = 1 ] || break
-    sleep 0.5
-  done
-  while read -r name pid; do
-    if kill -0 -- "-$pid" 2>/dev/null; then log "$name (group $pid) ignored TERM for 20 s: KILL"; kill -KILL -- "-$pid" 2>/dev/null || true; fi
-  done <"$D/pids"
-  for ((i = 0; i < 20; i++)); do
-    live=0
-    while read -r name pid; do
-      if kill -0 -- "-$pid" 2>/dev/null; then live=1; fi
-    done <"$D/pids"
-    [ $live = 1 ] || break
-    sleep 0.5
-  done
+    groups_gone 10 || log "some processes outlived KILL (see $D/pids)"
+  fi
   rm -f "$D/pids"
   log "down: stopped everything in $D"
 }
