@@ -83,10 +83,11 @@ async function ensureNeutron(ctx: ApplyCtx, kind: NeutronKind, name: string, bod
 /** The image: the existing one, or the local qcow2 uploaded once (and waited for until active). */
 export async function ensureImage(ctx: ApplyCtx): Promise<string> {
   const { s, facts } = ctx;
-  if (facts.image) {
-    if (!facts.image.tags?.includes(ctx.tag)) await ctx.journal.done({ kind: 'image', name: facts.image.name }, { id: facts.image.id }, { adopted: true, owned: false });
+  if (facts.image && !facts.image.tags?.includes(ctx.tag)) {
+    await ctx.journal.done({ kind: 'image', name: facts.image.name }, { id: facts.image.id }, { adopted: true, owned: false });
     return facts.image.id;
   }
+  // Ours to make, or made by an earlier run (tagged) whose upload may not have finished.
   const name = s.image!;
   const id = await ensure(ctx, 'image', name,
     async () => {
@@ -94,6 +95,7 @@ export async function ensureImage(ctx: ApplyCtx): Promise<string> {
       return i && { id: i.id, tagged: !!i.tags?.includes(ctx.tag) };
     },
     async () => (await createImage(ctx.api, name, ctx.tag)).id);
+  if (!s.imageFile) return id;
   const end = Date.now() + 60 * 60_000;
   for (;;) {
     checkAbort(ctx.opts.signal);

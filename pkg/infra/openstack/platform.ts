@@ -90,6 +90,12 @@ export const openstackPlatform: Platform<OpenStackSettings> = {
     }
     if (!o.image) p.error('spec.openstack.image', 'required field is missing', 'set the Glance image name or ID of NestOS');
     if (o.password) p.warn('spec.openstack.password', 'a password in the cluster file ends up in git and backups', 'use NKD_OPENSTACK_PASSWORD or a clouds.yaml entry instead');
+    if (c.spec.kubernetes.controlPlaneEndpoint.vip.enabled && !c.spec.network && !o.internalNetwork) {
+      p.error('spec.network', 'required on OpenStack with a VIP: the subnet nkd creates takes its cidr, and the VIP (controlPlaneEndpoint.host) a free address in it', 'set network.cidr (and the VIP in it), or internalNetwork to a network whose subnet holds the VIP');
+    }
+    if (o.apiFloatingIP && !c.spec.kubernetes.controlPlaneEndpoint.vip.enabled) {
+      p.error('spec.openstack.apiFloatingIP', 'needs a VIP (controlPlaneEndpoint.vip.enabled): the floating IP goes on the VIP\'s port', 'enable the VIP, or give a control-plane node floatingIP instead');
+    }
     if (!o.bootServer) {
       p.error('spec.openstack.bootServer', 'required field is missing: user data holds only a first stage without secrets; the nodes fetch their keys and kubeadm files from nkd\'s boot service',
         'set bootServer.address to this machine\'s address as the nodes reach it (and bootServer.port if 9080 is taken)');

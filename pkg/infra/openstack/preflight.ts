@@ -8,7 +8,7 @@ import { access } from 'node:fs/promises';
 import { usageError } from '../../ui/errors.js';
 import type { Journal } from '../journal.js';
 import type { OpenStackApi } from './api.js';
-import type { Facts } from './apply-steps.js';
+import { inCidr, type Facts } from './apply-steps.js';
 import { chooseFlavor } from './flavors.js';
 import { findImage } from './glance.js';
 import { liveLookup } from './inventory.js';
@@ -69,12 +69,16 @@ export async function preflightChecks(api: OpenStackApi, s: OpenStackSettings, t
       const subnets = await neutronList<Subnet>(api, 'subnet', { network_id: r.net.id, ip_version: '4' });
       if (!subnets.length) problems.push(`spec.openstack.internalNetwork: network "${s.internalNetwork}" has no IPv4 subnet; add one, or leave internalNetwork unset for nkd to create the network`);
       facts.internal = { id: r.net.id, subnets };
+      // The VIP and every fixed IP must lie in one of its subnets, or no port can hold them.
+      const inNone = (ip: string): boolean => subnets.length > 0 && !subnets.some((sn) => inCidr(ip, sn.cidr));
+      if (s.vip && inNone(s.vip.address)) problems.push(`spec.kubernetes.controlPlaneEndpoint.host: the VIP ${s.vip.address} lies in no subnet of ${s.internalNetwork} (${subnets.map((x) => x.cidr).join(', ')}); choose a free address in one`);
+      for (const n of s.nodes) if (n.ip && inNone(n.ip)) problems.push(`nodes.${n.name}.ip: ${n.ip} lies in no subnet of ${s.internalNetwork} (${subnets.map((x) => x.cidr).join(', ')}); choose an address in one, or leave ip unset for Neutron to pick`);
     }
   }
   if (problems.length) throw usageError(`OpenStack preflight: ${problems.length} problem${problems.length > 1 ? 's' : ''}; nothing was created`, 'fix each and run again', problems);
 
   const project = api.session.project!.id;
-  const wanted = wantedResources(s, s.nodes, !!facts.image);
+  const wanted = wantedResources(s, s.nodes, !!facts.image && !facts.image.tags?.includes(tag));
   const live = await liveLookup(api, s.clusterId, tag, wanted, journal);
   const create = wanted.filter((w) => !w.external && live(w).length === 0);
   const need = quotaNeed(create, (n) => facts.flavorOf.get(n), (g) => s.groups.find((x) => x.name === g)?.rules.length ?? 0);

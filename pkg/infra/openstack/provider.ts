@@ -52,6 +52,9 @@ export const DEFAULT_WAITS: ApplyWaits = { activeMs: 15 * 60_000, pollMs: 2000 }
 
 const localAddresses = (): string[] => Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address));
 
+/** True when the image exists and is not one nkd uploaded (so the plan has no image of its own). */
+const foreignImage = (f: Facts | undefined, tag: string): boolean => !!f?.image && !f.image.tags?.includes(tag);
+
 /** The OpenStack provider (see the file comment). */
 export class OpenStackProvider implements Provider<OpenStackDesired> {
   readonly name = OPENSTACK;
@@ -101,7 +104,7 @@ export class OpenStackProvider implements Provider<OpenStackDesired> {
     await this.preflight('deploy', journal);
     const api = await this.connect();
     const tag = this.tag(desired.clusterId);
-    const wanted = wantedResources({ ...this.s, clusterId: desired.clusterId }, desired.nodes, !!this.facts?.image);
+    const wanted = wantedResources({ ...this.s, clusterId: desired.clusterId }, desired.nodes, foreignImage(this.facts, tag));
     const live = await liveLookup(api, desired.clusterId, tag, wanted, journal);
     const { items, problems } = decideAll(wanted, live, (w) => journal.get(w.kind, w.name), tag);
     if (problems.length) {
