@@ -10,11 +10,10 @@ import type { Journal } from '../journal.js';
 import type { RunOptions } from '../types.js';
 import type { OpenStackApi } from './api.js';
 import { createImage, findImage, uploadImage, type Image } from './glance.js';
-import { osNames, type OsKind } from './names.js';
+import { osNames, serverMetadata, type OsKind } from './names.js';
 import { addRouterInterface, neutronCreate, neutronGet, neutronList, neutronTag, ruleBody, sameRule, type FloatingIp, type NeutronKind, type NeutronResource, type Port, type SecurityGroup, type Subnet } from './neutron.js';
 import { createServer, createServerGroup, listServerGroups, serversNamed, waitActive, type Flavor } from './nova.js';
 import type { OpenStackSettings } from './settings.js';
-import { CLUSTER_TAG_KEY } from '../tag.js';
 
 /** What the preflight found and apply builds on. */
 export interface Facts {
@@ -247,7 +246,7 @@ export async function ensureServer(ctx: ApplyCtx, node: { name: string; role: st
     },
     () => createServer(ctx.api, {
       name, flavorId: flavor.id, imageId, portId, userData, tag: ctx.tag,
-      metadata: { [CLUSTER_TAG_KEY]: ctx.s.clusterId, 'nkd.nestos.openeuler.org/node': node.name },
+      metadata: serverMetadata(ctx.s.clusterId, node.name),
       ...(node.availabilityZone ? { availabilityZone: node.availabilityZone } : {}),
       ...(serverGroupId && node.role === 'control-plane' ? { serverGroupId } : {}),
     }),

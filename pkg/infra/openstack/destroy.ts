@@ -106,6 +106,8 @@ export async function destroyCluster(api: OpenStackApi, journal: Journal, tag: s
       opts.progress.warn(`${d.kind} ${d.name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  // Nothing of the cluster remains: what nkd only used (the user's network, an image) is no longer its business.
+  if (report.remaining.length === 0) for (const k of kept) await journal.forget(k);
   return report;
 }
 

@@ -12,6 +12,15 @@ import { securityGroupName, type GroupRole } from './security-groups.js';
  */
 export const clusterTag = (cluster: string): string => `nkd-cluster=${cluster}`;
 
+/**
+ * A server's metadata naming its cluster and node. Nova allows only letters, digits and
+ * "-_:. " in metadata keys, so the key is CLUSTER_TAG_KEY's domain with ":" for "/".
+ */
+export const serverMetadata = (cluster: string, node: string): Record<string, string> => ({
+  'nkd.nestos.openeuler.org:cluster': cluster,
+  'nkd.nestos.openeuler.org:node': node,
+});
+
 /** The name prefix of every resource of the cluster. */
 export const namePrefix = (cluster: string): string => `nkd-${cluster}-`;
 
