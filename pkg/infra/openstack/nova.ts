@@ -99,7 +99,7 @@ export async function createServer(api: OpenStackApi, s: ServerSpec): Promise<st
 /** The message for a server in ERROR: Nova's fault, and where to look. */
 export function serverErrorMessage(name: string, s: Pick<Server, 'fault'>): string {
   const f = s.fault;
-  return `server ${name} went to ERROR: ${f?.message ?? 'Nova gave no fault message'}${f?.code ? ` (fault code ${f.code})` : ''}`;
+  return `server ${name} went to ERROR: ${f?.message?.trim() || 'Nova gave no fault message'}${f?.code ? ` (fault code ${f.code})` : ''}`;
 }
 
 /** Polls a server until ACTIVE; ERROR stops with Nova's fault; bounded by `timeoutMs`. */
