@@ -13,7 +13,9 @@ export function chooseFlavor(n: OsNodeSettings, flavors: Flavor[], field: string
     if (byId) return { flavor: byId };
     const named = flavors.filter((f) => f.name === n.flavor);
     if (named.length > 1) return { problem: `${field}: ${named.length} flavors are named "${n.flavor}" (${named.map((f) => f.id).join(', ')}); nkd does not pick one: give the flavor's ID` };
-    if (named.length === 0) return { problem: `${field}: no flavor "${n.flavor}" (the project has ${flavors.map((f) => f.name).sort().join(', ') || 'none'}); use one of those` };
+    if (named.length === 0) {
+      return { problem: flavors.length ? `${field}: no flavor "${n.flavor}" (the project has ${flavors.map((f) => f.name).sort().join(', ')}); use one of those` : `${field}: no flavor "${n.flavor}": the project sees no flavor at all; ask the cloud's operators for one` };
+    }
     return { flavor: named[0]! };
   }
   const fits = flavors

@@ -52,7 +52,10 @@ export async function preflightChecks(api: OpenStackApi, s: OpenStackSettings, t
   for (const n of s.nodes) {
     const field = n.flavor && s.auth.flavor !== n.flavor ? `nodes.${n.name}.openstack.flavor` : 'spec.openstack.flavor';
     const r = chooseFlavor(n, flavors, field);
-    if ('problem' in r) problems.push(r.problem);
+    // Nodes sharing spec.openstack.flavor share its problem: say it once.
+    if ('problem' in r) {
+      if (!problems.includes(r.problem)) problems.push(r.problem);
+    }
     else facts.flavorOf.set(n.name, r.flavor);
   }
   if (s.externalNetwork) {

@@ -26,3 +26,7 @@ describe('choosing a node\'s flavor', () => {
     expect(chooseFlavor(node({ cpus: 64 }), flavors, 'spec.openstack.flavor')).toEqual({ problem: 'node master-1: no flavor has 64 vCPUs, 4096 MiB and 30 GiB of disk (the largest: dup with 8 vCPUs, 4096 MiB, 40 GiB); set spec.openstack.flavor or lower the node\'s size' });
   });
 });
+
+test('a project that sees no flavor at all is told to ask for one', () => {
+  expect(chooseFlavor(node({ flavor: 'm1.tiny' }), [], 'spec.openstack.flavor')).toEqual({ problem: 'spec.openstack.flavor: no flavor "m1.tiny": the project sees no flavor at all; ask the cloud\'s operators for one' });
+});
