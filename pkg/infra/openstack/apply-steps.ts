@@ -156,8 +156,9 @@ export async function ensureSecurityGroups(ctx: ApplyCtx): Promise<Record<string
     for (const rule of g.rules) {
       const body = ruleBody(ids[g.role]!, rule, ids);
       if (have.some((r) => sameRule(r, body))) continue;
-      await ctx.api.post('network', '/v2.0/security-group-rules', `add a rule (${rule.why}) to security group ${g.name}`, { security_group_rule: body });
-      made++;
+      // 409 "already exists": a retried POST whose first attempt Neutron did take — the state we want.
+      const r = await ctx.api.call('network', 'POST', '/v2.0/security-group-rules', `add a rule (${rule.why}) to security group ${g.name}`, { security_group_rule: body }, { ok: [409] });
+      if (r.status !== 409) made++;
     }
     if (made) ctx.opts.progress.ok(`security group ${g.name}: ${made} rules added`);
   }
