@@ -5,6 +5,8 @@
  */
 import { jest } from '@jest/globals';
 import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Journal } from '../../../pkg/infra/journal.js';
 import type { OpenStackApi } from '../../../pkg/infra/openstack/api.js';
 import { clusterTag } from '../../../pkg/infra/openstack/names.js';
 import { OpenStackProvider } from '../../../pkg/infra/openstack/provider.js';
@@ -133,9 +135,40 @@ if (!installed) console.warn('OpenStack provider tests skipped: the OpenStack pa
     const listed = await listedResources(member, 'cut', tag);
     expect(listed).toEqual(first.items.filter((i) => i.kind !== 'router-interface').map((i) => `${i.kind} ${i.name}`).sort());
     expect(new Set(listed).size).toBe(listed.length);
-    const report = await provider(config).destroy(journal, { progress: recordingProgress() });
+    // The journal lost: destroy sweeps by tag (server groups by name) and leaves nothing either.
+    const lost = await Journal.open(join(dirs.at(-1)!, 'lost.json'), { clusterId: 'cut', provider: 'openstack' });
+    const report = await provider(config).destroy(lost, { progress: recordingProgress() });
     expect(report.remaining).toEqual([]);
+    expect(report.deleted.map((r) => `${r.kind} ${r.name}`).sort()).toEqual(listed);
     expect(await listedResources(admin, 'cut', tag)).toEqual([]);
+  });
+
+  test('extend adds only the new node\'s port and server, with the same security group; the boot service offers only its bundle', async () => {
+    const nodes = cpAndWorker('e');
+    const first = await cluster('ext', { vip: false, nodes });
+    const tag = clusterTag('ext');
+    await provider(first.config).apply(await provider(first.config).plan(first.desired, first.journal), first.journal, { progress: recordingProgress() });
+    const more = await renderedCluster('ext', { vip: false, nodes: [...nodes, { name: 'e-w2', role: 'worker', ip: '10.231.0.22' }], bootPort: bootPort++, extra: { flavor: 'm1.tiny' } });
+    dirs.push(more.dir);
+    const p = provider(more.config);
+    const plan = await p.plan(more.desired, first.journal);
+    expect(plan.items.filter((i) => i.action !== 'keep').map((i) => `${i.action} ${i.kind} ${i.name}`)).toEqual(['create port nkd-ext-e-w2', 'create server nkd-ext-e-w2']);
+    const progress = recordingProgress();
+    const boot = await p.serve(plan, { progress });
+    try {
+      await p.apply(plan, first.journal, { progress });
+      const url = boot.url.replace('0.0.0.0', '127.0.0.1');
+      expect((await fetch(`${url}/nkd/v1/secrets/e-w1`)).status).toBe(404);
+      expect((await fetch(`${url}/nkd/v1/secrets/e-w2`)).status).toBe(403);
+    } finally {
+      await boot.stop();
+    }
+    const ports = (await member.get<{ ports: Array<{ name: string; security_groups: string[] }> }>('network', `/v2.0/ports?tags=${encodeURIComponent(tag)}`, 'list')).ports;
+    const group = (n: string) => ports.find((x) => x.name === n)!.security_groups;
+    expect(group('nkd-ext-e-w2')).toEqual(group('nkd-ext-e-w1'));
+    expect((await listedResources(member, 'ext', tag)).filter((x) => x.startsWith('server '))).toEqual(['server nkd-ext-e-m1', 'server nkd-ext-e-w1', 'server nkd-ext-e-w2']);
+    expect((await provider(more.config).destroy(first.journal, { progress: recordingProgress() })).remaining).toEqual([]);
+    expect(await listedResources(admin, 'ext', tag)).toEqual([]);
   });
 
   test('quota exhaustion is reported with the numbers and the fix, before anything is created', async () => {
