@@ -59,7 +59,7 @@ if (!installed) console.warn('OpenStack provider tests skipped: the OpenStack pa
   });
 
   test('deploys 3 control planes + 2 workers: exactly the planned resources, tagged; servers ACTIVE; user data is each first stage; destroy leaves nothing', async () => {
-    const { config, desired, journal } = await cluster('demo');
+    const { config, desired, journal } = await cluster('demo', { extra: { apiFloatingIP: true } });
     const tag = clusterTag('demo');
     const p = provider(config);
     await p.preflight();
@@ -94,7 +94,10 @@ if (!installed) console.warn('OpenStack provider tests skipped: the OpenStack pa
     const ports = await member.get<{ ports: Array<{ name: string; fixed_ips: Array<{ ip_address: string }>; allowed_address_pairs: Array<{ ip_address: string }> }> }>('network', `/v2.0/ports?tags=${encodeURIComponent(tag)}`, 'list');
     expect(ports.ports.find((x) => x.name === 'nkd-demo-api-vip')!.fixed_ips[0]!.ip_address).toBe('10.231.0.10');
     expect(ports.ports.filter((x) => x.allowed_address_pairs.some((a) => a.ip_address === '10.231.0.10')).map((x) => x.name).sort()).toEqual(['nkd-demo-master-1', 'nkd-demo-master-2', 'nkd-demo-master-3']);
-    expect(journal.entries().every((e) => e.state === 'created' && e.attrs.id)).toBe(true);
+    // The API's floating IP points at the VIP (ACTIVE needs an L3 agent, which the test cloud does not run).
+    const fips = (await member.get<{ floatingips: Array<{ fixed_ip_address: string; description: string }> }>('network', `/v2.0/floatingips?tags=${encodeURIComponent(tag)}`, 'list')).floatingips;
+    expect(fips.map((f) => [f.description, f.fixed_ip_address])).toEqual([['nkd-demo-api-vip', '10.231.0.10']]);
+    expect(journal.entries().filter((e) => e.owned).every((e) => e.state === 'created' && e.attrs.id)).toBe(true);
 
     // A second run plans keep for everything and creates nothing.
     const again = provider(config);
