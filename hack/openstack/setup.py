@@ -70,7 +70,7 @@ def resources():
     # Enough for 3 control planes + 2 workers several times over, and ~20-server benchmarks.
     c.set_compute_quotas(project.id, instances=40, cores=200, ram=409600, server_groups=20,
                          server_group_members=40, key_pairs=100)
-    c.set_network_quotas(project.id, networks=100, subnets=100, ports=500, routers=20, floatingips=50,
+    c.set_network_quotas(project.id, networks=100, subnets=100, ports=500, routers=20, floating_ips=50,
                          security_groups=100, security_group_rules=1000)
 
 
