@@ -152,14 +152,8 @@ export async function ensureSecurityGroups(ctx: ApplyCtx): Promise<Record<string
     checkAbort(ctx.opts.signal);
     const live = await neutronGet<SecurityGroup>(ctx.api, 'security-group', ids[g.role]!, g.name);
     const have = live?.security_group_rules ?? [];
-    let made = 0;
-    for (const rule of g.rules) {
-      const body = ruleBody(ids[g.role]!, rule, ids);
-      if (have.some((r) => sameRule(r, body))) continue;
-      // 409 "already exists": a retried POST whose first attempt Neutron did take — the state we want.
-      const r = await ctx.api.call('network', 'POST', '/v2.0/security-group-rules', `add a rule (${rule.why}) to security group ${g.name}`, { security_group_rule: body }, { ok: [409] });
-      if (r.status !== 409) made++;
-    }
+    const missing = g.rules.filter((rule) => !have.some((r) => sameRule(r, ruleBody(ids[g.role]!, rule, ids))));
+    const made = await addRules(ctx, g.name, missing.map((rule) => ({ why: rule.why, body: ruleBody(ids[g.role]!, rule, ids) })));
     if (made) ctx.opts.progress.ok(`security group ${g.name}: ${made} rules added`);
   }
   return ids;
@@ -172,6 +166,23 @@ export function inCidr(ip: string, cidr: string): boolean {
   const [base, len] = cidr.split('/');
   const size = 2 ** (32 - Number(len));
   return Math.floor(ipv4(ip) / size) === Math.floor(ipv4(base ?? '') / size);
+}
+
+/**
+ * Adds rules to a group: in one bulk request (one round trip for the thirty-odd rules of a
+ * group); when Neutron refuses the bulk with 409 (one of them exists: a retried request that
+ * Neutron did take), one by one, a 409 then meaning "already there".
+ */
+async function addRules(ctx: ApplyCtx, group: string, rules: Array<{ why: string; body: Record<string, unknown> }>): Promise<number> {
+  if (rules.length === 0) return 0;
+  const bulk = await ctx.api.call('network', 'POST', '/v2.0/security-group-rules', `add ${rules.length} rules to security group ${group}`, { security_group_rules: rules.map((r) => r.body) }, { ok: [409] });
+  if (bulk.status !== 409) return rules.length;
+  let made = 0;
+  for (const r of rules) {
+    const one = await ctx.api.call('network', 'POST', '/v2.0/security-group-rules', `add a rule (${r.why}) to security group ${group}`, { security_group_rule: r.body }, { ok: [409] });
+    if (one.status !== 409) made++;
+  }
+  return made;
 }
 
 /** The subnet a fixed IP belongs to (the first subnet without one). */

@@ -1,5 +1,5 @@
 /**
- * The OpenStack provider against the real services of hack/openstack/cloud.sh (Keystone, Glance,
+ * The OpenStack provider against the real services of hack/openstack/cloud.sh (./cloud.ts; Keystone, Glance,
  * Placement, Neutron with its linuxbridge agent, Nova with the fake virt driver): what it
  * creates, adopts and deletes is asserted on the services' own listings.
  */
@@ -14,19 +14,19 @@ import { openstackSettings } from '../../../pkg/infra/openstack/settings.js';
 import type { ClusterConfig } from '../../../pkg/config/types.gen.js';
 import { ExitCode, NkdError } from '../../../pkg/ui/errors.js';
 import { OPENSTACK_USER_DATA_MAX_RAW } from '../../../pkg/ignition/size.js';
-import { openStackPackages, providerCloud, type ProviderCloud } from './provider-cloud.js';
+import { describeWithOpenStack, startTestCloud, type TestCloud } from './cloud.js';
 import { cloudApi, listedResources, openJournal, recordingProgress, renderedCluster } from './provider-fixture.js';
 
 jest.setTimeout(20 * 60_000);
 
-let cloud: ProviderCloud;
+let cloud: TestCloud;
 let admin: OpenStackApi;
 let member: OpenStackApi;
 const dirs: string[] = [];
 
 let bootPort = 19180;
 const provider = (config: ClusterConfig) => new OpenStackProvider(openstackSettings(config), {
-  cloudsEnv: { env: { OS_CLIENT_CONFIG_FILE: cloud.cloudsFile }, cwd: '/nonexistent', home: '/nonexistent' },
+  cloudsEnv: { env: { OS_CLIENT_CONFIG_FILE: cloud.cloudsYaml }, cwd: '/nonexistent', home: '/nonexistent' },
   waits: { activeMs: 180_000, pollMs: 500 },
   retry: { attempts: 5, baseMs: 300, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   deleteWaitMs: 120_000,
@@ -38,14 +38,11 @@ const cluster = async (name: string, opts: Omit<Parameters<typeof renderedCluste
 };
 const cpAndWorker = (n: string) => [{ name: `${n}-m1`, role: 'control-plane', ip: '10.231.0.11' }, { name: `${n}-w1`, role: 'worker', ip: '10.231.0.21' }];
 
-const installed = await openStackPackages();
-if (!installed) console.warn('OpenStack provider tests skipped: the OpenStack packages of hack/env (60-openstack.sh) are not installed');
-
-(installed ? describe : describe.skip)('the OpenStack provider on real OpenStack services', () => {
+describeWithOpenStack('the OpenStack provider on real OpenStack services', () => {
   beforeAll(async () => {
-    cloud = await providerCloud();
-    admin = await cloudApi(cloud.cloudsFile, 'nkd-admin');
-    member = await cloudApi(cloud.cloudsFile, 'nkd-test');
+    cloud = await startTestCloud();
+    admin = await cloudApi(cloud.cloudsYaml, 'nkd-admin');
+    member = await cloudApi(cloud.cloudsYaml, 'nkd-test');
   }, 30 * 60_000);
   afterAll(async () => {
     await cloud?.stop();
@@ -54,7 +51,7 @@ if (!installed) console.warn('OpenStack provider tests skipped: the OpenStack pa
 
   test('wrong credentials are refused naming where they came from, before anything is created', async () => {
     const { config } = await cluster('badauth', { vip: false, nodes: cpAndWorker('b') });
-    const p = new OpenStackProvider({ ...openstackSettings(config), auth: { ...openstackSettings(config).auth, cloud: undefined, authURL: cloud.keystoneUrl, username: 'nkd', project: 'nkd', password: 'wrong', userDomain: 'Default', projectDomain: 'Default' } });
+    const p = new OpenStackProvider({ ...openstackSettings(config), auth: { ...openstackSettings(config).auth, cloud: undefined, authURL: cloud.cloud.auth.auth_url, username: 'nkd', project: 'nkd', password: 'wrong', userDomain: 'Default', projectDomain: 'Default' } });
     await expect(p.preflight()).rejects.toThrow(/^Keystone refused the credentials of spec\.openstack: /);
   });
 
