@@ -4,7 +4,10 @@
  * creates, adopts and deletes is asserted on the services' own listings.
  */
 import { jest } from '@jest/globals';
-import { readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Journal } from '../../../pkg/infra/journal.js';
 import type { OpenStackApi } from '../../../pkg/infra/openstack/api.js';
@@ -18,6 +21,7 @@ import { describeWithOpenStack, startTestCloud, type TestCloud } from './cloud.j
 import { cloudApi, listedResources, openJournal, recordingProgress, renderedCluster } from './provider-fixture.js';
 
 jest.setTimeout(20 * 60_000);
+const execFileP = promisify(execFile);
 
 let cloud: TestCloud;
 let admin: OpenStackApi;
@@ -169,6 +173,25 @@ describeWithOpenStack('the OpenStack provider on real OpenStack services', () =>
     expect((await listedResources(member, 'ext', tag)).filter((x) => x.startsWith('server '))).toEqual(['server nkd-ext-e-m1', 'server nkd-ext-e-w1', 'server nkd-ext-e-w2']);
     expect((await provider(more.config).destroy(first.journal, { progress: recordingProgress() })).remaining).toEqual([]);
     expect(await listedResources(admin, 'ext', tag)).toEqual([]);
+  });
+
+  test('a local qcow2 is uploaded to Glance once, tagged, and deleted by destroy as nkd made it', async () => {
+    const { config, desired, journal } = await cluster('up', { vip: false, nodes: cpAndWorker('u').slice(0, 1), extra: { image: 'nkd-up-nestos', imageFile: join(tmpdir(), `nkd-up-${process.pid}.qcow2`) } });
+    const file = openstackSettings(config).imageFile!;
+    await execFileP('qemu-img', ['create', '-q', '-f', 'qcow2', file, '16M']);
+    try {
+      const p = provider(config);
+      const plan = await p.plan(desired, journal);
+      expect(plan.items[0]).toMatchObject({ kind: 'image', name: 'nkd-up-nestos', action: 'create' });
+      await p.apply(plan, journal, { progress: recordingProgress() });
+      const images = (await member.get<{ images: Array<{ status: string; visibility: string; tags: string[]; size: number }> }>('image', '/v2/images?name=nkd-up-nestos', 'list')).images;
+      expect(images.map((i) => [i.status, i.visibility, i.tags, i.size])).toEqual([['active', 'private', [clusterTag('up')], (await stat(file)).size]]);
+      expect((await provider(config).plan(desired, journal)).items[0]).toMatchObject({ kind: 'image', action: 'keep' });
+      expect((await provider(config).destroy(journal, { progress: recordingProgress() })).deleted).toContainEqual({ kind: 'image', name: 'nkd-up-nestos' });
+      expect((await member.get<{ images: unknown[] }>('image', '/v2/images?name=nkd-up-nestos', 'list')).images).toEqual([]);
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   test('quota exhaustion is reported with the numbers and the fix, before anything is created', async () => {
