@@ -170,6 +170,10 @@ export interface OpenStackPlatform {
    */
   image?: string;
   /**
+   * Local path of the NestOS qcow2: uploaded once to Glance under the name in image when no image of that name exists (deleted by destroy, as nkd made it).
+   */
+  imageFile?: string;
+  /**
    * Nova flavor for every node (default: the smallest flavor that fits the node size).
    */
   flavor?: string;
@@ -185,6 +189,10 @@ export interface OpenStackPlatform {
    * Nova availability zone.
    */
   availabilityZone?: string;
+  /**
+   * Give the API endpoint (the VIP port) a floating IP from externalNetwork.
+   */
+  apiFloatingIP: boolean;
   /**
    * Networks that may reach the Kubernetes API port from outside the cluster (the nodes always may).
    *
@@ -379,6 +387,10 @@ export interface OpenStackNode {
    * Nova availability zone of this node (overrides openstack.availabilityZone).
    */
   availabilityZone?: string;
+  /**
+   * Give this node a floating IP from openstack.externalNetwork.
+   */
+  floatingIP?: boolean;
 }
 /**
  * Bare metal: this host's own settings.

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { NkdError, ExitCode, usageError } from '../../ui/errors.js';
-import { nodeTransport, type HttpAnswer, type Transport } from '../http.js';
+import { nodeStreamTransport, nodeTransport, type HttpAnswer, type StreamTransport, type Transport } from '../http.js';
 import type { OpenStackAuth } from './clouds.js';
 
 /** A catalog endpoint. */
@@ -53,7 +53,7 @@ export class KeystoneSession {
   project?: { id: string; name?: string };
   private ca?: string;
 
-  constructor(readonly auth: OpenStackAuth, private readonly transport: Transport = nodeTransport, private readonly now: () => number = Date.now) {}
+  constructor(readonly auth: OpenStackAuth, private readonly transport: Transport = nodeTransport, private readonly now: () => number = Date.now, private readonly streamTransport: StreamTransport = nodeStreamTransport) {}
 
   /** Authenticates (again); throws naming the source of the credentials on refusal. */
   async authenticate(): Promise<void> {
@@ -123,6 +123,21 @@ export class KeystoneSession {
       const url = `${this.endpoint(type)}${path}`;
       return this.transport(method, url, { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers, 'x-auth-token': token }, body === undefined ? undefined : JSON.stringify(body), this.ca);
     };
+    let a = await send();
+    if (a.status === 401) {
+      this.token = undefined;
+      a = await send();
+    }
+    return a;
+  }
+
+  /**
+   * A streamed upload (a Glance image's bytes) with the token; a 401 re-authenticates once and
+   * sends again from the start (`open` gives a fresh stream each time).
+   */
+  async upload(type: string, path: string, open: () => NodeJS.ReadableStream, size: number): Promise<HttpAnswer> {
+    const send = async (): Promise<HttpAnswer> =>
+      this.streamTransport('PUT', `${this.endpoint(type)}${path}`, { 'content-type': 'application/octet-stream', 'x-auth-token': await this.currentToken() }, open, size, this.ca);
     let a = await send();
     if (a.status === 401) {
       this.token = undefined;

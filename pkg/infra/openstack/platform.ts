@@ -1,16 +1,24 @@
 /**
- * The OpenStack platform: its part of the cluster file and its checks. Nova user data is
- * readable by every pod through the metadata service, so nodes get a secret-free first stage
- * there and fetch their secret bundle from nkd's boot service (spec.openstack.bootServer),
- * once. Its provider is not built yet (its parts so far: docs/openstack.md): render works,
- * deploy says so.
+ * The OpenStack platform: its part of the cluster file, its checks, and its provider (loaded
+ * only when deploying, ./provider.ts). Nova user data is readable by every pod through the
+ * metadata service, so nodes get a secret-free first stage there and fetch their secret
+ * bundle from nkd's boot service (spec.openstack.bootServer), once, from their own port's
+ * fixed IP. See docs/openstack.md and docs/adr/0312-openstack-provider.md.
  */
 import { OPENSTACK_USER_DATA_MAX_RAW } from '../../ignition/size.js';
 import { secretBundleUrl } from '../boot-path.js';
-import type { Platform } from '../platform.js';
+import type { Platform, PlatformProvider } from '../platform.js';
+import type { OpenStackSettings } from './settings.js';
+
+async function providerHalf(): Promise<PlatformProvider<OpenStackSettings>> {
+  // one after the other: provider.js loads settings.js, so the second import is its cached module
+  const { OpenStackProvider } = await import('./provider.js');
+  const { openstackSettings, openstackFromJournal } = await import('./settings.js');
+  return { settings: openstackSettings, fromJournal: (r, file) => openstackFromJournal(r, file), open: (s) => new OpenStackProvider(s) };
+}
 
 /** The OpenStack platform module. */
-export const openstackPlatform: Platform = {
+export const openstackPlatform: Platform<OpenStackSettings> = {
   name: 'openstack',
   description: 'OpenStack: Nova servers on Neutron networks, NestOS from Glance',
   schema: {
@@ -37,10 +45,12 @@ export const openstackPlatform: Platform = {
         },
       },
       image: { type: 'string', description: 'Glance image name or ID of NestOS.' },
+      imageFile: { type: 'string', minLength: 1, description: 'Local path of the NestOS qcow2: uploaded once to Glance under the name in image when no image of that name exists (deleted by destroy, as nkd made it).' },
       flavor: { type: 'string', description: 'Nova flavor for every node (default: the smallest flavor that fits the node size).' },
       internalNetwork: { type: 'string', description: 'Network the nodes are attached to (created when absent).' },
       externalNetwork: { type: 'string', description: 'External network for the router and floating IPs.' },
       availabilityZone: { type: 'string', description: 'Nova availability zone.' },
+      apiFloatingIP: { type: 'boolean', default: false, description: 'Give the API endpoint (the VIP port) a floating IP from externalNetwork.' },
       apiAllowedCIDRs: {
         type: 'array', items: { type: 'string', pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$' }, minItems: 1, default: ['0.0.0.0/0'],
         description: 'Networks that may reach the Kubernetes API port from outside the cluster (the nodes always may).',
@@ -68,6 +78,7 @@ export const openstackPlatform: Platform = {
     properties: {
       flavor: { type: 'string', minLength: 1, description: 'Nova flavor of this node (overrides openstack.flavor).' },
       availabilityZone: { type: 'string', minLength: 1, description: 'Nova availability zone of this node (overrides openstack.availabilityZone).' },
+      floatingIP: { type: 'boolean', description: 'Give this node a floating IP from openstack.externalNetwork.' },
     },
   },
   typeNames: { section: 'OpenStackPlatform', node: 'OpenStackNode', nested: { '/properties/applicationCredential': 'OpenStackApplicationCredential', '/properties/bootServer': 'OpenStackBootServer' } },
@@ -79,6 +90,12 @@ export const openstackPlatform: Platform = {
     }
     if (!o.image) p.error('spec.openstack.image', 'required field is missing', 'set the Glance image name or ID of NestOS');
     if (o.password) p.warn('spec.openstack.password', 'a password in the cluster file ends up in git and backups', 'use NKD_OPENSTACK_PASSWORD or a clouds.yaml entry instead');
+    if (c.spec.kubernetes.controlPlaneEndpoint.vip.enabled && !c.spec.network && !o.internalNetwork) {
+      p.error('spec.network', 'required on OpenStack with a VIP: the subnet nkd creates takes its cidr, and the VIP (controlPlaneEndpoint.host) a free address in it', 'set network.cidr (and the VIP in it), or internalNetwork to a network whose subnet holds the VIP');
+    }
+    if (o.apiFloatingIP && !c.spec.kubernetes.controlPlaneEndpoint.vip.enabled) {
+      p.error('spec.openstack.apiFloatingIP', 'needs a VIP (controlPlaneEndpoint.vip.enabled): the floating IP goes on the VIP\'s port', 'enable the VIP, or give a control-plane node floatingIP instead');
+    }
     if (!o.bootServer) {
       p.error('spec.openstack.bootServer', 'required field is missing: user data holds only a first stage without secrets; the nodes fetch their keys and kubeadm files from nkd\'s boot service',
         'set bootServer.address to this machine\'s address as the nodes reach it (and bootServer.port if 9080 is taken)');
@@ -111,4 +128,5 @@ export const openstackPlatform: Platform = {
     firstStageLimit: OPENSTACK_USER_DATA_MAX_RAW,
     secondStageSource: (c, n) => secretBundleUrl(c.spec.openstack?.bootServer?.address ?? '', c.spec.openstack?.bootServer?.port ?? 9080, n.name),
   },
+  provider: providerHalf,
 };

@@ -32,13 +32,20 @@ describe('the platform registry', () => {
     expect(e.hint).toBe('use one of libvirt, openstack, baremetal');
   });
 
-  test('a platform without a provider renders but is refused by deploy with the way out', async () => {
+  test('openstack: deploy opens its provider; the journal records where to authenticate and what to keep, never a secret', async () => {
     const doc = bareMetalClusterDoc();
     delete doc.spec.baremetal;
     doc.spec.platform = 'openstack';
-    doc.spec.openstack = { cloud: 'nkd-test', image: 'nestos', bootServer: { address: '10.231.9.1', port: 9081 } };
+    doc.spec.openstack = { authURL: 'https://keystone.example.com:5000/v3', username: 'nkd', project: 'k8s', password: 'hunter2', image: 'nestos', internalNetwork: 'lan', bootServer: { address: '10.231.9.1', port: 9081 } };
     const { config } = await loadClusterText(toYaml(doc), { file: 'c.yaml', env: {} });
-    await expect(providerForConfig(config)).rejects.toThrow('spec.platform: platform "openstack" cannot be deployed by this nkd yet');
+    const p = await providerForConfig(config);
+    expect(p.name).toBe('openstack');
+    const recorded = p.journalSettings();
+    expect(recorded).toEqual({ auth: { authURL: 'https://keystone.example.com:5000/v3', username: 'nkd', userDomain: 'Default', project: 'k8s', projectDomain: 'Default' }, internalNetwork: 'lan' });
+    expect(JSON.stringify(recorded)).not.toContain('hunter2');
+    const back = (await half('openstack')).fromJournal(recorded, 'j') as { auth: Record<string, unknown>; internalNetwork: string };
+    expect(back.internalNetwork).toBe('lan');
+    expect(back.auth.password).toBeUndefined();
   });
 
   test('bare metal: deploy needs the live images, and the journal records only the boot service\'s address', async () => {
