@@ -8,13 +8,13 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe } from '@jest/globals';
 import yaml from 'js-yaml';
+import { describeWhenAvailable, takeSlot } from '../../helpers/fixture-slots.js';
 
 const run = promisify(execFile);
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -64,16 +64,9 @@ export function openstackUnavailable(): string | undefined {
   return undefined;
 }
 
-/**
- * describe() for suites that need the cloud: outside CI, skipped with the reason when it cannot run;
- * in CI (CI=true) it always runs, so a missing environment fails loudly.
- */
+/** describe() for suites that need the cloud (skipped with the reason outside CI when it cannot run). */
 export function describeWithOpenStack(name: string, fn: () => void): void {
-  const why = openstackUnavailable();
-  if (why && process.env.CI !== 'true') {
-    console.warn(`skipping "${name}": ${why}`);
-    describe.skip(`${name} (skipped: ${why})`, fn);
-  } else describe(name, fn);
+  describeWhenAvailable(openstackUnavailable(), name, fn);
 }
 
 async function readClouds(dir: string): Promise<Pick<TestCloud, 'cloudsYaml' | 'cloud' | 'adminCloud'>> {
@@ -85,33 +78,10 @@ async function readClouds(dir: string): Promise<Pick<TestCloud, 'cloudsYaml' | '
   return { cloudsYaml, cloud, adminCloud };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Takes a free slot (a directory holding our PID); a slot whose owner died is taken over. */
-async function takeSlot(): Promise<number> {
-  await mkdir(SLOTS_DIR, { recursive: true });
-  for (let k = 0; k < SLOT_COUNT; k++) {
-    const slot = join(SLOTS_DIR, String(k));
-    try {
-      await mkdir(slot);
-    } catch {
-      const owner = Number(await readFile(join(slot, 'pid'), 'utf8').catch(() => '0'));
-      if (owner && pidAlive(owner)) continue;
-      // Its owner died: stop what it may have left running before reusing the ports.
-      const left = await readFile(join(slot, 'dir'), 'utf8').catch(() => '');
-      if (left && existsSync(join(left, 'pids'))) await run('bash', [CLOUD_SH, 'down', left]).catch(() => undefined);
-    }
-    await writeFile(join(slot, 'pid'), String(process.pid));
-    return k;
-  }
-  throw new Error(`all ${SLOT_COUNT} OpenStack slots under ${SLOTS_DIR} are in use`);
+/** Its owner died: stop what it may have left running before reusing the ports. */
+async function reclaim(_k: number, slotDir: string): Promise<void> {
+  const left = await readFile(join(slotDir, 'dir'), 'utf8').catch(() => '');
+  if (left && existsSync(join(left, 'pids'))) await run('bash', [CLOUD_SH, 'down', left]).catch(() => undefined);
 }
 
 /**
@@ -122,14 +92,13 @@ async function takeSlot(): Promise<number> {
 export async function startTestCloud(): Promise<TestCloud> {
   const preset = process.env[OPENSTACK_DIR_ENV];
   if (preset) return { dir: preset, ...(await readClouds(preset)), stop: async () => undefined };
-  const slot = await takeSlot();
-  const slotDir = join(SLOTS_DIR, String(slot));
+  const { k: slot, dir: slotDir, release: releaseSlot } = await takeSlot(SLOTS_DIR, SLOT_COUNT, 'OpenStack', reclaim);
   const dir = await mkdtemp(join(tmpdir(), 'nkd-openstack-'));
   await writeFile(join(slotDir, 'dir'), dir);
   const release = async (keepLogs = false): Promise<void> => {
     await run('bash', [CLOUD_SH, 'down', dir], { timeout: 120_000 }).catch(() => undefined);
     if (!keepLogs) await rm(dir, { recursive: true, force: true });
-    await rm(slotDir, { recursive: true, force: true });
+    await releaseSlot();
   };
   try {
     await run('bash', [CLOUD_SH, 'up', dir, String(25000 + 20 * slot)], { timeout: 20 * 60_000, maxBuffer: 16 << 20 });

@@ -16,7 +16,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe } from '@jest/globals';
+import { describeWhenAvailable, takeSlot } from '../../helpers/fixture-slots.js';
 import type { SshTarget } from '../../../pkg/infra/ssh/session.js';
 
 const run = promisify(execFile);
@@ -63,47 +63,13 @@ export function sshHostsUnavailable(): string | undefined {
   return undefined;
 }
 
-/**
- * describe() for suites that need SSH hosts: outside CI, skipped with the reason when they
- * cannot run; in CI (CI=true) it always runs, so a missing environment fails loudly.
- */
+/** describe() for suites that need SSH hosts (skipped with the reason outside CI when they cannot run). */
 export function describeWithSshHosts(name: string, fn: () => void): void {
-  const why = sshHostsUnavailable();
-  if (why && process.env.CI !== 'true') {
-    console.warn(`skipping "${name}": ${why}`);
-    describe.skip(`${name} (skipped: ${why})`, fn);
-  } else describe(name, fn);
+  describeWhenAvailable(sshHostsUnavailable(), name, fn);
 }
 
 async function ip(...args: string[]): Promise<void> {
   await run('ip', args);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Takes a free slot (a directory holding our PID); a slot whose owner died is cleaned and reused. */
-async function takeSlot(): Promise<number> {
-  await mkdir(SLOTS_DIR, { recursive: true });
-  for (let k = 0; k < SLOT_COUNT; k++) {
-    const dir = join(SLOTS_DIR, String(k));
-    try {
-      await mkdir(dir);
-    } catch {
-      const owner = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => '0'));
-      if (owner && alive(owner)) continue;
-      await cleanSlot(k);
-    }
-    await writeFile(join(dir, 'pid'), String(process.pid));
-    return k;
-  }
-  throw new Error(`all ${SLOT_COUNT} SSH-host slots under ${SLOTS_DIR} are in use`);
 }
 
 /** Removes whatever a slot's earlier owner left: processes in its namespaces, the namespaces, the bridge. */
@@ -146,7 +112,7 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
   const why = sshHostsUnavailable();
   if (why) throw new Error(`cannot start SSH hosts: ${why}`);
   if (count < 1 || count > 13) throw new Error('startSshHosts: 1 to 13 hosts');
-  const k = await takeSlot();
+  const { k, release } = await takeSlot(SLOTS_DIR, SLOT_COUNT, 'SSH-host', (k2) => cleanSlot(k2));
   const base = 16 * k;
   const bridge = `nkdssh${k}`;
   const scratch = await mkdtemp(join(tmpdir(), 'nkd-ssh-hosts-'));
@@ -157,7 +123,7 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
     for (const ns of namespaces) await removeNetns(ns);
     await ip('link', 'del', bridge).catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
-    await rm(join(SLOTS_DIR, String(k)), { recursive: true, force: true });
+    await release();
   };
   try {
     const clientKey = join(scratch, 'client_ed25519');
