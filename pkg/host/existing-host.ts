@@ -11,6 +11,10 @@
  * - A general-purpose Linux host has no rpm-ostree: the pivot's marker is written (the step is
  *   done by definition) and the chain starts at the pre-hooks and kubeadm. What such a host must
  *   have installed is the preflight's concern (container runtime, kubelet, kubeadm).
+ * - The host is already up: what its running services read only when they start (the container
+ *   runtime's config, sysctl.d, modules-load.d) is re-read by restarting those services when
+ *   the join changed their files ({@link servicesToRestart}); an installed host reads them at
+ *   its first boot.
  */
 import { percentDataUrl } from '../ignition/data-url.js';
 import { mergeIgnition } from '../ignition/merge.js';
@@ -64,4 +68,23 @@ export function existingHostPlan(whole: IgnitionConfig, os: ExistingOs): Existin
   const storage = { ...whole.storage, files };
   const { passwd: _passwd, kernelArguments: _kargs, ...rest } = whole;
   return { config: { ...rest, storage }, start, leftOut };
+}
+
+/** Files read only when a service starts, and that service: restarted on an existing host when the join changed them. */
+const READ_AT_START: ReadonlyArray<{ prefix: string; unit: string }> = [
+  { prefix: '/etc/sysctl.d/', unit: 'systemd-sysctl.service' },
+  { prefix: '/etc/modules-load.d/', unit: 'systemd-modules-load.service' },
+  { prefix: '/etc/containerd/', unit: 'containerd.service' },
+  { prefix: '/etc/crio/', unit: 'crio.service' },
+  { prefix: '/etc/isulad/', unit: 'isulad.service' },
+  { prefix: '/etc/docker/', unit: 'docker.service' },
+];
+
+/**
+ * The services of a running host to restart (`systemctl try-restart`: only those running) after
+ * the join changed `changed` files, in a fixed order: kernel settings and modules before the
+ * container runtime.
+ */
+export function servicesToRestart(changed: readonly string[]): string[] {
+  return READ_AT_START.filter((r) => changed.some((p) => p.startsWith(r.prefix))).map((r) => r.unit);
 }

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IgnitionConfig } from '../../ignition/types.js';
 import { shellQuote as q } from '../../host/quote.js';
-import { existingHostPlan, wholeConfig } from '../../host/existing-host.js';
+import { existingHostPlan, servicesToRestart, wholeConfig } from '../../host/existing-host.js';
 import { NkdError } from '../../ui/errors.js';
 import { applyIgnition } from '../ssh/apply.js';
 import { acquireHostLock, HOST_LOCK } from '../ssh/lock.js';
@@ -30,6 +30,8 @@ export interface JoinContext {
 export interface JoinResult {
   files: number;
   changedFiles: number;
+  /** Running services restarted because the join changed what they read at start. */
+  restarted: string[];
   started: string[];
   leftOut: string[];
 }
@@ -53,14 +55,18 @@ export async function joinExistingHost(n: SshNode, d: DesiredNode, ctx: JoinCont
     const lock = await acquireHostLock(session, { purpose: `nkd deploy of cluster ${ctx.clusterId}, node ${n.node}`, path: `${root === '/' ? '' : root}${HOST_LOCK}` });
     try {
       const applied = await applyIgnition(session, plan.config, { root });
+      const changed = applied.files.filter((f) => f.outcome !== 'unchanged').map((f) => f.path);
+      const restart = servicesToRestart(root === '/' ? changed : changed.map((p) => p.slice(root.length)));
+      // the host is up: its runtime and kernel settings are re-read now, not at a boot that does not come
+      if (restart.length) await session.run(`systemctl try-restart -- ${restart.map(q).join(' ')}`, { timeoutMs: 120_000, what: `restarting ${restart.join(', ')}` });
       for (const unit of plan.start) {
         // --no-block: the chain runs on the host (a NestOS pivot reboots it); nkd watches the cluster instead
         await session.run(`systemctl start --no-block -- ${q(unit)}`, { timeoutMs: 60_000, what: `starting ${unit}` });
       }
-      const changedFiles = applied.files.filter((f) => f.outcome !== 'unchanged').length;
-      ctx.progress.ok(`${n.node}: ${applied.files.length} files in place (${changedFiles} changed) on ${n.address}, started ${plan.start.join(' then ')}`);
+      const changedFiles = changed.length;
+      ctx.progress.ok(`${n.node}: ${applied.files.length} files in place (${changedFiles} changed) on ${n.address}${restart.length ? `, restarted ${restart.join(', ')}` : ''}, started ${plan.start.join(' then ')}`);
       for (const l of plan.leftOut) ctx.progress.debug(`${n.node}: left out ${l}`);
-      return { files: applied.files.length, changedFiles, started: plan.start, leftOut: plan.leftOut };
+      return { files: applied.files.length, changedFiles, restarted: restart, started: plan.start, leftOut: plan.leftOut };
     } finally {
       await lock.release();
     }

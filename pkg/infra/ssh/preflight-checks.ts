@@ -53,6 +53,9 @@ export interface HostFacts {
   runtimeSocket: boolean;
 }
 
+/** The first kubeadm minor (1.x) that no longer runs crictl. */
+const KUBEADM_WITHOUT_CRICTL = 31;
+
 /** One problem: which check, what is wrong, how to fix it. */
 export interface PreflightProblem {
   check: 'systemd' | 'runtime' | 'crictl' | 'kubelet' | 'kubeadm' | 'swap' | 'mac' | 'machine-id';
@@ -136,7 +139,9 @@ export function checkFacts(facts: HostFacts, want: PreflightExpectations): Prefl
         : { check: 'runtime', message: `no container runtime: ${rt.socket} does not exist and ${rt.program} is not on PATH`, fix: nestos ? `use a NestOS image with ${rt.program}, or layer it: rpm-ostree install ${rt.program}` : rt.install },
     );
   }
-  if (!facts.programs.crictl) problems.push({ check: 'crictl', message: 'crictl is not on PATH (kubeadm needs it)', fix: nestos ? 'rpm-ostree install cri-tools' : `install cri-tools ${minor} (package cri-tools from pkgs.k8s.io)` });
+  // kubeadm before 1.31 ran crictl; from 1.31 on it talks to the CRI socket itself (its 1.37 binary
+  // names crictl only in a help text), so crictl is no longer something a host must have
+  if (!facts.programs.crictl && k8s.major === 1 && k8s.minor < KUBEADM_WITHOUT_CRICTL) problems.push({ check: 'crictl', message: `crictl is not on PATH (kubeadm ${minor} needs it)`, fix: nestos ? 'rpm-ostree install cri-tools' : `install cri-tools ${minor} (package cri-tools from pkgs.k8s.io)` });
   for (const name of ['kubelet', 'kubeadm'] as const) {
     const p = facts.programs[name];
     const fix = nestos ? `use a NestOS image with Kubernetes ${minor}, or layer it: rpm-ostree install ${name}` : `install ${name} ${minor}.x (package ${name} from pkgs.k8s.io/core:/stable:/v${minor})`;

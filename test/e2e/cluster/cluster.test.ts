@@ -11,7 +11,7 @@
 import { jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClusterConfig } from '../../../pkg/config/load.js';
@@ -27,7 +27,7 @@ import { sh, shTry, waitFor } from './host.js';
 import { withDiagnostics } from './diagnose.js';
 import { clients, waitControlPlanePods, waitPodsReady, webDeployment } from './kube-checks.js';
 import { NspawnTestProvider } from './provider.js';
-import { clusterFile, SITE, startSite, testNodes, VERSIONS, type Site } from './site.js';
+import { clusterFile, SITE, startSite, teardownSite, testNodes, VERSIONS, type Site } from './site.js';
 
 const MIN = 60_000;
 // each step waits on real machines; the upgrade alone reboots three of them
@@ -80,10 +80,7 @@ beforeAll(async () => {
 afterAll(async () => {
   ui.info(`figures: ${JSON.stringify(figures)}`);
   if (!site) return;
-  for (const name of (await shTry(['ls', site.machines.c.workDir])).out.split('\n').filter(Boolean)) await site.machines.remove(name).catch(() => undefined);
-  await site.machines.removeGroup();
-  await site.stop();
-  if (process.env.NKD_E2E_KEEP !== '1') await rm(site.work, { recursive: true, force: true });
+  await teardownSite(site);
 }, 5 * MIN);
 
 describe('a real cluster from nkd deploy', () => {

@@ -33,8 +33,11 @@ export interface MachinesConfig {
 export interface MachineSpec {
   name: string;
   mac: string;
-  /** The node's rendered Ignition config (the whole config: delivered through a private channel). */
-  ignition: string;
+  /**
+   * The node's rendered Ignition config (the whole config: delivered through a private channel).
+   * Without one the machine is the node root as it is: a running Linux that nkd joins over SSH.
+   */
+  ignition?: string;
 }
 
 const short = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 8);
@@ -92,9 +95,9 @@ export class NspawnMachines {
   }
 
   /**
-   * Copies the node root, applies the node's Ignition config with the real ignition binary, turns
-   * the units Ignition enabled into enable links (`systemctl --root preset`, as first boot does),
-   * and creates the network namespace with the veth carrying the node's MAC.
+   * Copies the node root, applies the node's Ignition config (when given) with the real ignition
+   * binary, turns the units Ignition enabled into enable links (`systemctl --root preset`, as
+   * first boot does), and creates the network namespace with the veth carrying the node's MAC.
    */
   async create(m: MachineSpec): Promise<void> {
     const dir = this.dir(m.name);
@@ -102,6 +105,8 @@ export class NspawnMachines {
       await rm(dir, { recursive: true, force: true });
       await mkdir(join(dir, 'ignition-state'), { recursive: true });
       await sh(['cp', '-a', '--reflink=auto', `${this.c.nodeRoot}/.`, `${this.root(m.name)}/`], { timeoutMs: 600_000 });
+    }
+    if (!this.prepared(m.name) && m.ignition !== undefined) {
       const config = join(dir, 'config.ign');
       await writeFile(config, m.ignition, { mode: 0o600 });
       const applied = await runIgnitionStages(this.root(m.name), config, join(dir, 'ignition-state'), join(dir, 'bin'));
@@ -112,8 +117,8 @@ export class NspawnMachines {
       }
       const enabled = (JSON.parse(m.ignition) as { systemd?: { units?: Array<{ name: string; enabled?: boolean }> } }).systemd?.units?.filter((u) => u.enabled).map((u) => u.name) ?? [];
       if (enabled.length) await sh(['systemctl', `--root=${this.root(m.name)}`, 'preset', ...enabled]);
-      await writeFile(join(dir, 'prepared'), '');
     }
+    if (!this.prepared(m.name)) await writeFile(join(dir, 'prepared'), '');
     const ns = this.netns(m.name);
     if (!existsSync(`/run/netns/${ns}`)) await sh(['ip', 'netns', 'add', ns]);
     // the node's end is the truth: a host end left by a namespace the kernel is still tearing
@@ -251,10 +256,22 @@ export class NspawnMachines {
 
   private async removeCgroups(name: string): Promise<void> {
     const own = (await readFile('/proc/self/cgroup', 'utf8')).trim().split('\n').map((l) => l.split(':')).filter((p) => p[1]);
-    for (const [, ctl, path] of own) {
-      const top = `/sys/fs/cgroup/${ctl!.replace(/^name=/, '')}${path === '/' ? '' : path}/${this.c.cgroupGroup}/${name}`;
-      await removeTree(top);
-    }
+    const tops = own.map(([, ctl, path]) => `/sys/fs/cgroup/${ctl!.replace(/^name=/, '')}${path === '/' ? '' : path}/${this.c.cgroupGroup}/${name}`);
+    // A container runc was setting up when the machine died sits frozen ("runc init" in D state)
+    // and outlives its PID namespace: thaw every frozen cgroup of the machine, then kill what is left.
+    for (const top of tops) await forEachCgroup(top, async (d) => {
+      if ((await readFile(join(d, 'freezer.state'), 'utf8').catch(() => 'THAWED')).trim() !== 'THAWED') await writeFile(join(d, 'freezer.state'), 'THAWED').catch(() => undefined);
+    });
+    for (const top of tops) await forEachCgroup(top, async (d) => {
+      for (const pid of (await readFile(join(d, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    });
+    for (const top of tops) await removeTree(top);
   }
 
   /** Removes the machines' common cgroup once every machine is gone. */
@@ -262,6 +279,13 @@ export class NspawnMachines {
     const own = (await readFile('/proc/self/cgroup', 'utf8')).trim().split('\n').map((l) => l.split(':')).filter((p) => p[1]);
     for (const [, ctl, path] of own) await rmdir(`/sys/fs/cgroup/${ctl!.replace(/^name=/, '')}${path === '/' ? '' : path}/${this.c.cgroupGroup}`).catch(() => undefined);
   }
+}
+
+/** Calls `f` on every cgroup of a tree, parents first. */
+async function forEachCgroup(dir: string, f: (dir: string) => Promise<void>): Promise<void> {
+  if (!existsSync(dir)) return;
+  await f(dir);
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await forEachCgroup(join(dir, e.name), f);
 }
 
 /** rmdir of a cgroup tree, deepest first; retries while its last processes exit. */

@@ -7,7 +7,7 @@
  * test's teardown removes it.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -28,7 +28,8 @@ export const SITE = {
 /** The Kubernetes version deployed, and the upgrade target (a STAND-IN patch release: 1.37.1's code relinked as v1.37.2 by hack/kube/build.sh --stand-in). */
 export const VERSIONS = { deployed: '1.37.1', upgradeTo: '1.37.2' } as const;
 
-const cacheDir = (): string => process.env.NKD_CACHE_DIR || join(homedir(), '.cache', 'nkd');
+/** The test environment's cache (hack/env/50-cluster.sh builds it). */
+export const cacheDir = (): string => process.env.NKD_CACHE_DIR || join(homedir(), '.cache', 'nkd');
 
 /** What the site is made of. */
 export interface Site {
@@ -104,6 +105,14 @@ export async function startSite(work: string): Promise<Site> {
   }
 }
 
+/** The test's teardown: every machine left (a failed step leaves some), their cgroup, the site; its folder unless NKD_E2E_KEEP=1. */
+export async function teardownSite(site: Site): Promise<void> {
+  for (const name of (await shTry(['ls', site.machines.c.workDir])).out.split('\n').filter(Boolean)) await site.machines.remove(name).catch(() => undefined);
+  await site.machines.removeGroup();
+  await site.stop();
+  if (process.env.NKD_E2E_KEEP !== '1') await rm(site.work, { recursive: true, force: true });
+}
+
 /** A node of the test cluster. */
 export interface TestNode {
   name: string;
@@ -125,16 +134,16 @@ export function testNodes(workers: number): TestNode[] {
  * the release image by digest, the flannel manifest; cgroup v1 (the hosts here boot it),
  * containerd's OOM score clamp (nothing here may lower an OOM score) and kube-proxy leaving the
  * conntrack limit alone (a system container may not set it): what nodes in system containers need.
+ * `platform` is the platform and its section (default: libvirt, which the test provider stands in for).
  */
-export function clusterFile(site: Site, nodes: TestNode[]): string {
+export function clusterFile(site: Site, nodes: Array<TestNode & { baremetal?: Record<string, unknown> }>, platform: Record<string, unknown> = { platform: 'libvirt', libvirt: { osImage: '/nonexistent/nestos.qcow2' } }): string {
   const doc = {
     apiVersion: 'nkd.nestos.openeuler.org/v1alpha1',
     kind: 'Cluster',
     metadata: { name: 'e2e' },
     spec: {
-      platform: 'libvirt',
+      ...platform,
       network: { cidr: SITE.cidr, gateway: SITE.gateway },
-      libvirt: { osImage: '/nonexistent/nestos.qcow2' },
       nodes,
       kubernetes: {
         version: VERSIONS.deployed,

@@ -138,12 +138,11 @@ describeWithSshHosts('existing hosts joined by the bare-metal provider over SSH'
     const { provider, journal } = await setUp('preflight', [{ host: h0, os: 'linux', mac: h2.mac }, { host: h1, os: 'linux', hostKey: h2.hostKey }]);
     const fp = async (h: SshHost) => (await run('ssh-keygen', ['-lf', join(h.dir, 'ssh_host_ed25519_key.pub')])).stdout.split(' ')[1];
     const e = (await provider.preflight('deploy', journal).then(() => undefined, (x: unknown) => x)) as NkdError;
-    expect(e.message).toBe('bare metal: 2 of 2 hosts reached over SSH are not ready (6 problems); nothing was changed on any host');
+    expect(e.message).toBe('bare metal: 2 of 2 hosts reached over SSH are not ready (5 problems); nothing was changed on any host');
     expect(e.hint).toBe('fix every problem listed and run nkd deploy again');
     const m1 = `node master-1 (${h0.ip}:22)`;
     expect(e.details).toEqual([
       `${m1}: no container runtime: /run/containerd/containerd.sock does not exist and containerd is not on PATH; fix: install containerd (apt-get install containerd, dnf install containerd) and start it (systemctl enable --now containerd)`,
-      `${m1}: crictl is not on PATH (kubeadm needs it); fix: install cri-tools 1.34 (package cri-tools from pkgs.k8s.io)`,
       `${m1}: kubelet is not on PATH; fix: install kubelet 1.34.x (package kubelet from pkgs.k8s.io/core:/stable:/v1.34)`,
       `${m1}: kubeadm is not on PATH; fix: install kubeadm 1.34.x (package kubeadm from pkgs.k8s.io/core:/stable:/v1.34)`,
       `${m1}: no interface has the node's MAC ${h2.mac} (found: ${h0.mac}, 00:00:00:00:00:00); fix: check the MAC in the cluster file, or that this address reaches the right machine`,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCluster, type RenderResult } from '../../../pkg/assets/render.js';
-import { existingHostPlan, wholeConfig } from '../../../pkg/host/existing-host.js';
+import { existingHostPlan, servicesToRestart, wholeConfig } from '../../../pkg/host/existing-host.js';
 import type { IgnitionConfig } from '../../../pkg/ignition/types.js';
 import { validClusterConfig } from '../../fixtures/cluster.js';
 import { goldenRenderDeps } from '../../golden/env.js';
@@ -54,5 +54,12 @@ describe('an existing host gets the node\'s rendered config, minus what is the h
     expect(decodeResource(marker.contents!).toString()).toMatch(/no rpm-ostree pivot/);
     expect(p.start).toEqual(['nkd-kubeadm.service']);
     expect(p.leftOut).toContain('nkd-pivot.service: not run on a general-purpose Linux host (no rpm-ostree); its marker is written');
+  });
+
+  it('restarts the running services whose start-time files the join changed, kernel settings before the runtime', () => {
+    expect(servicesToRestart(['/etc/containerd/config.toml', '/etc/nkd/kubeadm.yaml', '/etc/sysctl.d/90-nkd-kubernetes.conf', '/etc/modules-load.d/nkd-kubernetes.conf']))
+      .toEqual(['systemd-sysctl.service', 'systemd-modules-load.service', 'containerd.service']);
+    expect(servicesToRestart(['/etc/crio/crio.conf.d/10-nkd.conf'])).toEqual(['crio.service']);
+    expect(servicesToRestart(['/etc/nkd/kubeadm.yaml', '/etc/kubernetes/pki/ca.crt'])).toEqual([]);
   });
 });

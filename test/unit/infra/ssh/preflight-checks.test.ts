@@ -20,6 +20,14 @@ describe('preflight checks of an existing host', () => {
     expect(checkFacts(ready, { kubernetesVersion: 'v1.30.9', mac: '52:54:00:00:00:01', machineId: 'abc' })).toEqual([]);
   });
 
+  it('asks for crictl only of a cluster whose kubeadm runs it (before 1.31)', () => {
+    const { crictl: _crictl, ...programs } = ready.programs;
+    const v130 = { ...ready, programs };
+    const v137 = { ...v130, programs: { ...programs, kubelet: { path: '/usr/bin/kubelet', version: 'Kubernetes v1.37.1' }, kubeadm: { path: '/usr/bin/kubeadm', version: 'v1.37.1' } } };
+    expect(checkFacts(v130, { kubernetesVersion: 'v1.30.2' })).toEqual([{ check: 'crictl', message: 'crictl is not on PATH (kubeadm 1.30 needs it)', fix: 'install cri-tools 1.30 (package cri-tools from pkgs.k8s.io)' }]);
+    expect(checkFacts(v137, { kubernetesVersion: 'v1.37.1' })).toEqual([]);
+  });
+
   it('refuses active swap unless it is tolerated', () => {
     const swapping = { ...ready, swaps: ['/dev/sda2', '/swapfile'] };
     expect(checkFacts(swapping, { kubernetesVersion: '1.30.0' })).toEqual([
