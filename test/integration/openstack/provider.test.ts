@@ -4,8 +4,9 @@
  * creates, adopts and deletes is asserted on the services' own listings.
  */
 import { jest } from '@jest/globals';
+import yaml from 'js-yaml';
 import { execFile } from 'node:child_process';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -57,6 +58,36 @@ describeWithOpenStack('the OpenStack provider on real OpenStack services', () =>
     const { config } = await cluster('badauth', { vip: false, nodes: cpAndWorker('b') });
     const p = new OpenStackProvider({ ...openstackSettings(config), auth: { ...openstackSettings(config).auth, cloud: undefined, authURL: cloud.cloud.auth.auth_url, username: 'nkd', project: 'nkd', password: 'wrong', userDomain: 'Default', projectDomain: 'Default' } });
     await expect(p.preflight()).rejects.toThrow(/^Keystone refused the credentials of spec\.openstack: /);
+  });
+
+  test('an application credential of the member user (clouds.yaml, v3applicationcredential) passes the deploy preflight; a wrong secret is refused', async () => {
+    // The credential the docs recommend: made by the member user itself, no password in any file nkd reads.
+    const auth = cloud.cloud.auth;
+    const login = await fetch(`${auth.auth_url}/auth/tokens`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: auth.username, domain: { name: 'Default' }, password: auth.password } } }, scope: { project: { name: auth.project_name, domain: { name: 'Default' } } } } }),
+    });
+    expect(login.status).toBe(201);
+    const token = login.headers.get('x-subject-token')!;
+    const userId = ((await login.json()) as { token: { user: { id: string } } }).token.user.id;
+    const made = await fetch(`${auth.auth_url}/users/${userId}/application_credentials`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token },
+      body: JSON.stringify({ application_credential: { name: `nkd-appcred-${Date.now()}`, description: 'nkd provider test' } }),
+    });
+    expect(made.status).toBe(201);
+    const cred = ((await made.json()) as { application_credential: { id: string; secret: string } }).application_credential;
+    const dir = await mkdtemp(join(tmpdir(), 'nkd-appcred-'));
+    dirs.push(dir);
+    const cloudsFile = join(dir, 'clouds.yaml');
+    const entry = (secret: string) => ({ auth_type: 'v3applicationcredential', region_name: 'RegionOne', auth: { auth_url: auth.auth_url, application_credential_id: cred.id, application_credential_secret: secret } });
+    // Keystone keeps a bcrypt hash of the secret, which reads only its first 72 bytes: change the first.
+    await writeFile(cloudsFile, yaml.dump({ clouds: { appcred: entry(cred.secret), wrong: entry(`${cred.secret[0] === 'A' ? 'B' : 'A'}${cred.secret.slice(1)}`) } }), { mode: 0o600 });
+    const { config } = await cluster('appcred', { vip: false, nodes: cpAndWorker('a') });
+    const withCloud = (name: string) => new OpenStackProvider({ ...openstackSettings(config), auth: { ...openstackSettings(config).auth, cloud: name } }, {
+      cloudsEnv: { env: { OS_CLIENT_CONFIG_FILE: cloudsFile }, cwd: '/nonexistent', home: '/nonexistent' },
+    });
+    await expect(withCloud('appcred').preflight('deploy')).resolves.toBeUndefined();
+    await expect(withCloud('wrong').preflight('connect')).rejects.toThrow(/^Keystone refused the credentials of clouds\.yaml entry 'wrong' in \S+clouds\.yaml: /);
   });
 
   test('deploys 3 control planes + 2 workers: exactly the planned resources, tagged; servers ACTIVE; user data is each first stage; destroy leaves nothing', async () => {
