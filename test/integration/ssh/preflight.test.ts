@@ -43,7 +43,7 @@ describeWithSshHosts('preflight of an existing host', () => {
     expect(r.problems).toEqual([
       noSystemd,
       { check: 'runtime', message: 'no container runtime: /run/containerd/containerd.sock does not exist and containerd is not on PATH', fix: 'install containerd (apt-get install containerd, dnf install containerd) and start it (systemctl enable --now containerd)' },
-      { check: 'crictl', message: 'crictl is not on PATH (kubeadm needs it)', fix: 'install cri-tools 1.30 (package cri-tools from pkgs.k8s.io)' },
+      { check: 'crictl', message: 'crictl is not on PATH (kubeadm 1.30 needs it)', fix: 'install cri-tools 1.30 (package cri-tools from pkgs.k8s.io)' },
       { check: 'kubelet', message: 'kubelet is not on PATH', fix: 'install kubelet 1.30.x (package kubelet from pkgs.k8s.io/core:/stable:/v1.30)' },
       { check: 'kubeadm', message: 'kubeadm is not on PATH', fix: 'install kubeadm 1.30.x (package kubeadm from pkgs.k8s.io/core:/stable:/v1.30)' },
     ]);
