@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { sha512Hex } from '../ignition/pointer.js';
 import { NkdError, ExitCode } from '../ui/errors.js';
 import { secretBundlePath } from './boot-path.js';
@@ -39,6 +40,9 @@ export interface SecretBundleServerOptions {
   /** Called when a node took its bundle (the bare-metal provider waits on it). */
   onServed?: (node: string) => void;
 }
+
+/** This machine's addresses (where a boot service can listen). */
+export const localAddresses = (): string[] => Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address));
 
 /** A client address as the nodes' IPs are written (IPv4-mapped IPv6 addresses unmapped). */
 export const normalizeIp = (ip: string | undefined): string => (ip ?? '').replace(/^::ffff:/, '');

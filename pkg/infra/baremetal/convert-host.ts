@@ -2,7 +2,7 @@
  * Converting a running Linux host to NestOS over SSH (provision: convert, the x2NestOS path):
  * with the host's own key pinned and its lock held, nkd stages the live kernel and initramfs it
  * downloaded itself (uploads by checksum; the script checks them again by SHA-256) and the
- * conversion script (pkg/node/x2nestos.ts), then runs the script, bounded. The script refuses a
+ * conversion script (pkg/host/x2nestos.ts), then runs the script, bounded. The script refuses a
  * host that is not the named node (MAC) before anything else and kexecs into the NestOS live
  * installer, whose first stage comes from nkd's boot service through a one-time, MAC-bound URL.
  * From there the host is watched like a network install (the provider's part).

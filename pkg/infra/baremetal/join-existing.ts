@@ -2,7 +2,7 @@
  * Bringing an existing host (provision: existing) into the cluster over SSH alone: under the
  * host's lock, the node's whole config — its first stage and its secret bundle, read from the
  * cluster directory and never served — minus what the host keeps (its host key, its accounts;
- * pkg/node/existing-host.ts) is applied with uploads by checksum and atomic renames, then the
+ * pkg/host/existing-host.ts) is applied with uploads by checksum and atomic renames, then the
  * first-boot chain's units are started. Re-running converges: what matches is left alone.
  */
 import { readFile } from 'node:fs/promises';

@@ -10,14 +10,13 @@
  * kept; destroy releases the records and wipes nothing.
  */
 import { access, readFile, stat } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { BareMetalNode } from '../../config/types.gen.js';
 import { checkAbort } from '../../abort.js';
 import { publicKeyBlob, sshFingerprint } from '../../ssh-key-format.js';
 import { NkdError, ExitCode, usageError } from '../../ui/errors.js';
 import { mapLimit } from '../../worker-pool.js';
-import { startSecretBundleServer } from '../boot-service.js';
+import { localAddresses, startSecretBundleServer } from '../boot-service.js';
 import type { Journal } from '../journal.js';
 import type { PreflightProblem } from '../ssh/preflight-checks.js';
 import type { JsonObject } from '../platform.js';
@@ -113,7 +112,6 @@ export function manualPower(host: BareMetalHost): HostPower {
   };
 }
 
-const localAddresses = (): string[] => Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address));
 
 /** The bare-metal provider (see the file comment). */
 export class BareMetalProvider implements Provider<BareMetalNode> {

@@ -8,10 +8,9 @@
  * Every resource has a deterministic name and the cluster tag, and is journaled before and
  * after. See docs/adr/0312-openstack-provider.md.
  */
-import { networkInterfaces } from 'node:os';
 import { ExitCode, NkdError } from '../../ui/errors.js';
 import { mapLimit } from '../../worker-pool.js';
-import { startSecretBundleServer } from '../boot-service.js';
+import { localAddresses, startSecretBundleServer } from '../boot-service.js';
 import type { Journal } from '../journal.js';
 import type { JsonObject } from '../platform.js';
 import type { BootService, DesiredCluster, DesiredNode, DestroyReport, Host, Plan, Provider, ResourceStatus, RunOptions } from '../types.js';
@@ -50,7 +49,6 @@ export interface OpenStackDeps {
 /** Servers boot in minutes on a busy cloud; the fake driver in seconds. */
 export const DEFAULT_WAITS: ApplyWaits = { activeMs: 15 * 60_000, pollMs: 2000 };
 
-const localAddresses = (): string[] => Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address));
 
 /** True when the image exists and is not one nkd uploaded (so the plan has no image of its own). */
 const foreignImage = (f: Facts | undefined, tag: string): boolean => !!f?.image && !f.image.tags?.includes(tag);
